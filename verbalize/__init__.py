@@ -1,0 +1,31 @@
+"""verbalize: explain model predictions and put the explanations into words checked against the numbers.
+
+The public functions are imported lazily so `import verbalize` stays cheap (no torch at import).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["explain_image", "compare_self_explanations", "load_config", "Config"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from verbalize.config import Config, load_config
+    from verbalize.pipeline.image import explain_image
+    from verbalize.pipeline.text import compare_self_explanations
+
+_LAZY = {
+    "explain_image": "verbalize.pipeline.image",
+    "compare_self_explanations": "verbalize.pipeline.text",
+    "load_config": "verbalize.config",
+    "Config": "verbalize.config",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'verbalize' has no attribute {name!r}")

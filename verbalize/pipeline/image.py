@@ -1,0 +1,184 @@
+"""The image journey, top to bottom: classify, attribute, segment, fact sheet, words, checks.
+
+`ImageExplainer` loads the models once (classifier, segmenter, language models) so many images
+reuse them; `explain_image` is the one-call API.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from verbalize.adapters.vision import ImageClassifier, load_classifier
+from verbalize.config import Config
+from verbalize.errors import UserError
+from verbalize.pipeline.attribution.image import attribute_image, method_name
+from verbalize.pipeline.facts import build_fact_sheet
+from verbalize.pipeline.images import ImageSource, load_image
+from verbalize.pipeline.scoring import ProgressFn
+from verbalize.pipeline.segmentation import make_segmenter, segment_salient_object
+from verbalize.pipeline.verbalization import template_verbalization
+from verbalize.pipeline.verification import verify_text
+from verbalize.report.images import overlay, png_bytes, segment_outline
+from verbalize.types import Explanation, Provenance, Verbalization
+
+ProgressFactory = Callable[[str], ProgressFn | None]
+
+_VERSIONED = ("torch", "torchvision", "grad-cam", "shap", "lime", "segment-anything", "numpy", "opencv-python-headless")
+
+
+def library_versions() -> dict[str, str]:
+    out = {}
+    for dist in ("verbalize", *_VERSIONED):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+@dataclass
+class ImageResult:
+    """An `Explanation` plus the arrays behind it, for writing pictures and reports."""
+
+    explanation: Explanation
+    image: np.ndarray
+    saliency: np.ndarray
+    mask: np.ndarray
+    curves: dict[str, Any] = field(default_factory=dict)
+
+    def overlay_png(self) -> bytes:
+        return png_bytes(overlay(self.image, self.saliency))
+
+    def segment_png(self) -> bytes:
+        return png_bytes(segment_outline(self.image, self.mask))
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write explanation.json, overlay.png and segment.png; all or nothing (temp dir, then rename)."""
+        out = Path(out_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+        try:
+            (tmp / "explanation.json").write_text(self.explanation.model_dump_json(indent=2))
+            (tmp / "overlay.png").write_bytes(self.overlay_png())
+            (tmp / "segment.png").write_bytes(self.segment_png())
+            (tmp / "curves.json").write_text(json.dumps(self.curves))
+            if out.exists():
+                shutil.rmtree(out)
+            tmp.rename(out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+
+class ImageExplainer:
+    """Holds the loaded models; `explain()` runs the journey for one image."""
+
+    def __init__(self, config: Config | None = None, *, classifier: ImageClassifier | None = None,
+                 llm: Any = None) -> None:
+        self.config = config or Config()
+        method_name(self.config.saliency.method)  # fail on a bad method before loading anything
+        self.classifier = classifier or load_classifier(self.config.model.name, device=self.config.model.device,
+                                                        target_layer=self.config.model.target_layer)
+        self.segmenter = make_segmenter(self.config.segmenter)
+        self._llm = llm
+        unknown = set(self.config.verbalizers) - {"template", "llm", "vlm"}
+        if unknown:
+            raise UserError(f"unknown verbalizer(s) {', '.join(sorted(unknown))}; choose template, llm, vlm or all")
+
+    def explain(self, source: ImageSource, *, progress: ProgressFactory | None = None, name: str | None = None) -> ImageResult:
+        cfg = self.config
+        timings: dict[str, float] = {}
+        t_all = time.perf_counter()
+
+        t0 = time.perf_counter()
+        rgb, info = load_image(source, max_pixels=cfg.max_image_pixels, name=name)
+        image = np.asarray(rgb)
+        geometry = self.classifier.geometry(info.width, info.height)
+        view = geometry.view(rgb)
+        timings["load"] = time.perf_counter() - t0
+
+        scorer = self.classifier.scorer(cfg.scorer.batch_size)
+        t0 = time.perf_counter()
+        probs = scorer([view])[0]
+        prediction = self.classifier.prediction(probs)
+        timings["predict"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        method = method_name(cfg.saliency.method)
+        attribution, view_map = attribute_image(
+            self.classifier, view, prediction.class_index, method=method, scorer=scorer, config=cfg.saliency,
+            seed=cfg.seed, progress=progress(method) if progress else None)
+        saliency = geometry.to_original(view_map)
+        attribution.scores = saliency
+        timings["attribution"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        segment = segment_salient_object(image, saliency, cfg.segmenter, segmenter=self.segmenter)
+        timings["segmentation"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        passes_before_facts = scorer.stats.forward_passes
+        facts, curves = build_fact_sheet(
+            prediction=prediction, saliency=saliency, segment=segment, view=view, view_map=view_map,
+            geometry=geometry, scorer=scorer, fill=cfg.facts.fill, curve_steps=cfg.facts.curve_steps,
+            threshold=cfg.segmenter.threshold)
+        timings["facts"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        verbalizations = self._verbalize(facts, image, saliency, segment.mask)
+        for v in verbalizations:
+            if v.ok:
+                v.verification = verify_text(v.text, facts, self.classifier.labels)
+        timings["verbalization"] = time.perf_counter() - t0
+        timings["total"] = time.perf_counter() - t_all
+
+        provenance = Provenance(
+            model=self.classifier.name, method=method, params=attribution.params, segmenter=segment.method,
+            seed=cfg.seed,
+            forward_passes={"total": scorer.stats.forward_passes, "attribution": attribution.forward_passes,
+                            "facts": scorer.stats.forward_passes - passes_before_facts,
+                            "inputs_scored": scorer.stats.inputs_scored,
+                            "duplicates_removed": scorer.stats.duplicates_removed + scorer.stats.memo_hits,
+                            "batch_size": scorer.batch_size},
+            llm_calls=[c.model_dump() if hasattr(c, "model_dump") else c for c in getattr(self._llm, "calls", [])],
+            versions=library_versions(), config=cfg.model_dump(mode="json"))
+        explanation = Explanation(image=info, prediction=prediction, attribution=attribution, segment=segment,
+                                  facts=facts, verbalizations=verbalizations,
+                                  timings={k: round(v, 4) for k, v in timings.items()}, provenance=provenance)
+        return ImageResult(explanation=explanation, image=image, saliency=saliency,
+                           mask=np.asarray(segment.mask, dtype=bool), curves=curves)
+
+    def _verbalize(self, facts: Any, image: np.ndarray, saliency: np.ndarray, mask: Any) -> list[Verbalization]:
+        out = []
+        for kind in self.config.verbalizers:
+            if kind == "template":
+                out.append(template_verbalization(facts))
+            else:
+                from verbalize.pipeline.language import language_verbalization
+
+                out.append(language_verbalization(kind, facts, self._get_llm(), self.config,
+                                                  image=image, saliency=saliency, mask=mask))
+        return out
+
+    def _get_llm(self) -> Any:
+        if self._llm is None:
+            from verbalize.adapters.llm import make_backend
+
+            self._llm = make_backend(self.config.llm)
+        return self._llm
+
+
+def explain_image(image_or_path: ImageSource, config: Config | None = None) -> Explanation:
+    """Explain one image with the given (or default, embedded and offline) configuration."""
+    return ImageExplainer(config).explain(image_or_path).explanation
