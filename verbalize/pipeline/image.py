@@ -90,7 +90,7 @@ class ImageExplainer:
         method_name(self.config.saliency.method)  # fail on a bad method before loading anything
         self.classifier = classifier or load_classifier(self.config.model.name, device=self.config.model.device,
                                                         target_layer=self.config.model.target_layer)
-        self.segmenter = make_segmenter(self.config.segmenter)
+        self.segmenter = make_segmenter(self.config.segmenter, device=self.config.model.device, seed=self.config.seed)
         self._llm = llm
         unknown = set(self.config.verbalizers) - {"template", "llm", "vlm"}
         if unknown:

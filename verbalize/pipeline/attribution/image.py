@@ -11,6 +11,7 @@ Adding a method is one function with the `MethodFn` signature plus one line in `
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -109,6 +110,20 @@ def seeded_numpy(seed: int) -> Iterator[None]:
         np.random.set_state(state)
 
 
+@contextlib.contextmanager
+def _env(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def shap_partition(ctx: MethodContext) -> tuple[np.ndarray, dict[str, Any]]:
     import shap
 
@@ -198,11 +213,11 @@ def lime_superpixels(ctx: MethodContext) -> tuple[np.ndarray, dict[str, Any]]:
         return out
 
     explainer = lime_image.LimeImageExplainer(random_state=ctx.seed)
-    with seeded_numpy(ctx.seed):
+    with seeded_numpy(ctx.seed), _env(TQDM_DISABLE="1"):  # lime's own tqdm bar; ours is the rich one
         exp = explainer.explain_instance(
             ctx.view.astype(np.float64), classifier_fn, labels=(ctx.target,), top_labels=None, hide_color=None,
             num_features=100_000, num_samples=cfg.lime_samples, batch_size=ctx.scorer.batch_size,
-            segmentation_fn=segmenter, random_seed=ctx.seed, progress_bar=False)
+            segmentation_fn=segmenter, random_seed=ctx.seed)
     weights = dict(exp.local_exp[ctx.target])
     segments = exp.segments
     lut = np.array([weights.get(i, 0.0) for i in range(int(segments.max()) + 1)], dtype=np.float32)

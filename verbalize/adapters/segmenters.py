@@ -1,0 +1,342 @@
+"""Segmenters: an image plus prompts taken from a saliency map in, one object mask out.
+
+Two back ends behind one small protocol (`Segmenter`):
+
+- `SamSegmenter` runs Segment Anything through the `segment_anything` package. It is only ever
+  used with a real checkpoint (or a model a caller built, as the tests do), and its output says
+  `method="sam"`.
+- `GrabCutSegmenter` is OpenCV's GrabCut seeded from the saliency map: the default when no SAM
+  checkpoint exists (offline machines). Its output says `method="grabcut"` and carries no score:
+  it is never passed off as SAM.
+
+Coordinates, everywhere in this module: points are (x, y) = (column, row) in pixels of the
+*original* image; boxes are [x0, y0, x1, y1] with x1, y1 one past the last pixel (slicing
+convention, as in `pipeline/facts.py`). SAM gets the raw uint8 RGB image and original-pixel
+prompts; its predictor does its own resizing (ResizeLongestSide). VALE's scripts swapped rows and
+columns and fed SAM a normalised tensor; both mistakes are tested against here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import cv2
+import numpy as np
+import torch
+
+from verbalize.errors import UserError
+
+SAM_MISSING_HINT = "run `verbalize models pull sam-vit-b` or set VERBALIZE_SAM_CHECKPOINT"
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """What the saliency map tells a segmenter: where the object surely is, and roughly how big.
+
+    `threshold` is the share of the map's maximum above which a pixel counts as salient; it is
+    carried here so that prompts and GrabCut's seeds come from the same cut.
+    """
+
+    points_xy: np.ndarray  # (n, 2) int, columns x then y
+    box_xyxy: np.ndarray | None  # (4,) int, x1/y1 exclusive; None when boxes are off
+    threshold: float = 0.5
+
+
+@dataclass
+class MaskResult:
+    """A segmenter's answer at the original resolution, with what it took into account."""
+
+    mask: np.ndarray  # bool, H x W
+    score: float | None
+    used_box: bool
+    note: str | None = None  # e.g. which fallback produced the mask
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Segmenter(Protocol):
+    @property
+    def method(self) -> Literal["sam", "grabcut"]:
+        """What `Segment.method` will say: which algorithm really produced the mask."""
+        ...
+
+    @property
+    def name(self) -> str:
+        """Model and settings, recorded as `Segment.model`."""
+        ...
+
+    def segment(self, image_rgb: np.ndarray, saliency: np.ndarray, prompts: Prompts) -> MaskResult: ...
+
+
+# --- mask choice -------------------------------------------------------------------------------
+
+
+def saliency_agreement(masks: np.ndarray, saliency: np.ndarray) -> np.ndarray:
+    """Soft IoU between each mask and the positive saliency map scaled to [0, 1].
+
+    agreement = (saliency mass inside the mask) / (mask area + saliency mass outside it).
+    It is 1 only for a mask that covers exactly the pixels at the map's maximum, and it falls
+    both for masks that miss salient pixels (mass outside grows) and for masks that take in
+    non-salient ones (area grows). The plain share of mass inside would always prefer the
+    largest mask, since a mask of the whole image holds 100 % of the mass.
+    """
+    pos = np.clip(np.nan_to_num(np.asarray(saliency, dtype=np.float64)), 0.0, None)
+    peak = float(pos.max()) if pos.size else 0.0
+    masks = np.asarray(masks, dtype=bool)
+    if peak <= 0:
+        return np.zeros(len(masks))
+    w = pos / peak
+    total = float(w.sum())
+    out = np.empty(len(masks))
+    for i, m in enumerate(masks):
+        inside = float(w[m].sum())
+        union = float(m.sum()) + (total - inside)
+        out[i] = inside / union if union > 0 else 0.0
+    return out
+
+
+def mask_choice_scores(masks: np.ndarray, iou_predictions: np.ndarray, saliency: np.ndarray) -> np.ndarray:
+    """SAM's predicted IoU x `saliency_agreement`: the rule that picks one of SAM's masks.
+
+    SAM's score says whether a mask is a clean object; the agreement says whether it is the
+    object the classifier looked at. A product needs both to be high. With no positive saliency
+    at all the agreement is uninformative, and SAM's own score decides.
+    """
+    scores = np.asarray(iou_predictions, dtype=np.float64)
+    agreement = saliency_agreement(masks, saliency)
+    if not agreement.any():
+        return scores.copy()
+    return scores * agreement
+
+
+# --- SAM ---------------------------------------------------------------------------------------
+
+
+def infer_model_type(path: Path) -> str:
+    """vit_b / vit_l / vit_h from the file name (`sam_vit_b_01ec64.pth`), else from its size.
+
+    The official files are ~375 MB (vit_b), ~1.25 GB (vit_l) and ~2.56 GB (vit_h); fine-tunes keep
+    the architecture and so the size, which is why size is a fair second guess.
+    """
+    m = re.search(r"vit[_-]?([blh])(?![a-z])", path.name.lower())
+    if m:
+        return f"vit_{m.group(1)}"
+    size = path.stat().st_size
+    return "vit_b" if size < 800_000_000 else "vit_l" if size < 1_900_000_000 else "vit_h"
+
+
+def load_sam(checkpoint: str | Path, model_type: str = "auto", device: str = "cpu") -> tuple[torch.nn.Module, str]:
+    """Build `sam_model_registry[model_type]` and load the checkpoint; return (model, model_type).
+
+    The state dict is loaded here with `map_location` (the registry's own `torch.load` has none,
+    so a checkpoint saved from a GPU would not open on a CPU-only machine) and `weights_only=True`
+    (a checkpoint is data; it must not run code).
+    """
+    from segment_anything import sam_model_registry
+
+    path = Path(checkpoint).expanduser()
+    if not path.is_file():
+        raise UserError(f"{path}: SAM checkpoint not found ({SAM_MISSING_HINT})")
+    mt = infer_model_type(path) if model_type == "auto" else model_type
+    if mt not in ("vit_b", "vit_l", "vit_h"):
+        raise UserError(f"{path}: unknown SAM model type '{mt}' (use vit_b, vit_l or vit_h)")
+    try:
+        state = torch.load(path, map_location=device, weights_only=True)  # before building: fail fast
+        model = sam_model_registry[mt](checkpoint=None)
+        model.load_state_dict(state)
+    except Exception as e:  # corrupt file, wrong architecture, not a checkpoint at all
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+        raise UserError(f"{path}: cannot load as a SAM {mt} checkpoint ({first})") from None
+    return model.to(device).eval(), mt
+
+
+class SamSegmenter:
+    """Segment Anything with prompts from the saliency map; one image embedding per image.
+
+    The predictor holds the embedding of the last image it saw. We key it by a hash of the
+    pixels, so asking for several masks on one image (or handing in a copy of it) runs the
+    expensive image encoder once. A lock makes one instance safe to share between threads (the
+    service), because `SamPredictor` is stateful.
+    """
+
+    method: Literal["sam"] = "sam"
+
+    def __init__(self, model: torch.nn.Module | None = None, *, checkpoint: str | Path | None = None,
+                 model_type: str = "auto", device: str = "cpu", name: str | None = None) -> None:
+        from segment_anything import SamPredictor
+
+        if model is None:
+            if checkpoint is None:
+                raise UserError(f"segmenter: SAM checkpoint not found ({SAM_MISSING_HINT})")
+            model, model_type = load_sam(checkpoint, model_type, device)
+            self._name = name or f"sam {model_type} ({Path(checkpoint).name})"
+        else:
+            model = model.to(device).eval()
+            self._name = name or f"sam ({type(model).__name__} given in memory)"
+        self.predictor = SamPredictor(model)
+        self._image_key: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def _set_image(self, image_rgb: np.ndarray) -> None:
+        key = hashlib.blake2b(image_rgb.tobytes(), digest_size=16).hexdigest() + str(image_rgb.shape)
+        if key != self._image_key:
+            self._image_key = None  # stays unset if the encoder fails half-way
+            self.predictor.set_image(image_rgb, image_format="RGB")
+            self._image_key = key
+
+    def candidates(self, image_rgb: np.ndarray, prompts: Prompts) -> tuple[np.ndarray, np.ndarray]:
+        """SAM's three masks (bool, 3 x H x W at the original size) and predicted IoUs for the prompts."""
+        image = _check_image(image_rgb)
+        points = np.asarray(prompts.points_xy, dtype=np.float32).reshape(-1, 2)
+        box = None
+        if prompts.box_xyxy is not None:
+            # SAM reads box corners as pixel indices (it adds 0.5 to reach pixel centres), so the
+            # last pixel, not one past it.
+            x0, y0, x1, y1 = (float(v) for v in prompts.box_xyxy)
+            box = np.array([x0, y0, x1 - 1, y1 - 1], dtype=np.float32)
+        with self._lock, torch.inference_mode():
+            self._set_image(image)
+            masks, scores, _ = self.predictor.predict(
+                point_coords=points if len(points) else None,
+                point_labels=np.ones(len(points), dtype=np.int64) if len(points) else None,
+                box=box,
+                multimask_output=True,
+            )
+        return np.asarray(masks, dtype=bool), np.asarray(scores, dtype=np.float64)
+
+    def segment(self, image_rgb: np.ndarray, saliency: np.ndarray, prompts: Prompts) -> MaskResult:
+        masks, scores = self.candidates(image_rgb, prompts)
+        choice = mask_choice_scores(masks, scores, saliency)
+        best = int(np.argmax(choice))
+        return MaskResult(
+            mask=masks[best], score=float(scores[best]), used_box=prompts.box_xyxy is not None,
+            details={"candidate_iou_predictions": [round(float(s), 4) for s in scores],
+                     "candidate_choice_scores": [round(float(s), 4) for s in choice], "chosen": best},
+        )
+
+
+# --- GrabCut -----------------------------------------------------------------------------------
+
+
+class GrabCutSegmenter:
+    """OpenCV GrabCut, seeded from the saliency map instead of a user's rectangle.
+
+    Seeds, with t = threshold and the positive map scaled to [0, 1]:
+    definite foreground where the map is >= (1 + t) / 2 and in small discs at the prompt points;
+    probable foreground where it is >= t; probable background elsewhere; definite background
+    outside the prompt box grown by `margin` of the image's longer side (GrabCut's classic
+    rectangle, loosened because saliency maps are coarser than objects). GrabCut then moves the
+    probable pixels by colour. Big images are cut on a copy whose longer side is `max_side` and
+    the mask is scaled back, because GrabCut's cost grows with the pixel count.
+    Only connected pieces that touch the definite foreground are kept: the salient object, not
+    every patch of similar colour. If GrabCut keeps nothing, or cannot run (no background left to
+    learn from), the thresholded saliency region is used and the result says so in `note`.
+    """
+
+    method: Literal["grabcut"] = "grabcut"
+
+    def __init__(self, *, iterations: int = 3, max_side: int = 320, margin: float = 0.1, seed: int = 0) -> None:
+        self.iterations = iterations
+        self.max_side = max_side
+        self.margin = margin
+        self.seed = seed
+
+    @property
+    def name(self) -> str:
+        return f"opencv grabcut {cv2.__version__} ({self.iterations} iterations, longer side <= {self.max_side} px)"
+
+    def seeds(self, saliency: np.ndarray, prompts: Prompts, scale: float = 1.0) -> np.ndarray:
+        """The GrabCut label image (cv2.GC_*) for a saliency map already at the working size."""
+        h, w = saliency.shape
+        pos = np.clip(np.nan_to_num(saliency.astype(np.float32)), 0.0, None)
+        peak = float(pos.max())
+        s = pos / peak if peak > 0 else pos
+        t = prompts.threshold
+        seeds = np.full((h, w), cv2.GC_PR_BGD, np.uint8)
+        if prompts.box_xyxy is not None:
+            pad = self.margin * max(h, w)
+            x0, y0, x1, y1 = (np.asarray(prompts.box_xyxy, dtype=np.float64) * scale).tolist()
+            keep = np.zeros((h, w), bool)
+            keep[max(0, int(y0 - pad)) : int(np.ceil(y1 + pad)), max(0, int(x0 - pad)) : int(np.ceil(x1 + pad))] = True
+            seeds[~keep] = cv2.GC_BGD
+        seeds[s >= t] = cv2.GC_PR_FGD
+        seeds[s >= (1 + t) / 2] = cv2.GC_FGD
+        radius = max(1, round(0.01 * max(h, w)))
+        for x, y in np.asarray(prompts.points_xy, dtype=np.float64).reshape(-1, 2) * scale:
+            cv2.circle(seeds, (int(x), int(y)), radius, int(cv2.GC_FGD), thickness=-1)
+        return seeds
+
+    def segment(self, image_rgb: np.ndarray, saliency: np.ndarray, prompts: Prompts) -> MaskResult:
+        image = _check_image(image_rgb)
+        h, w = image.shape[:2]
+        scale = min(1.0, self.max_side / max(h, w))
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if scale < 1 else image
+        sal = np.nan_to_num(np.asarray(saliency, dtype=np.float32))
+        sal_small = cv2.resize(sal, size, interpolation=cv2.INTER_AREA) if scale < 1 else sal
+        seeds = self.seeds(sal_small, prompts, scale)
+        used_box = prompts.box_xyxy is not None
+        is_fg = np.isin(seeds, (cv2.GC_FGD, cv2.GC_PR_FGD))
+        if not is_fg.any() or is_fg.all():
+            return self._fallback(saliency, prompts, used_box, "grabcut had no background to learn from")
+        cv2.setRNGSeed(self.seed)  # GrabCut's GMM initialisation draws from OpenCV's RNG
+        bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+        labels = seeds.copy()
+        cv2.grabCut(np.ascontiguousarray(small), labels, None, bgd, fgd, self.iterations, cv2.GC_INIT_WITH_MASK)
+        fg = np.isin(labels, (cv2.GC_FGD, cv2.GC_PR_FGD))
+        fg = _components_touching(fg, seeds == cv2.GC_FGD)
+        if scale < 1:
+            fg = cv2.resize(fg.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) >= 0.5
+        if not fg.any():
+            return self._fallback(saliency, prompts, used_box, "grabcut kept nothing")
+        return MaskResult(mask=fg, score=None, used_box=used_box, details={"working_scale": round(scale, 4)})
+
+    def _fallback(self, saliency: np.ndarray, prompts: Prompts, used_box: bool, why: str) -> MaskResult:
+        mask = thresholded_region(saliency, prompts.threshold, prompts.points_xy)
+        return MaskResult(mask=mask, score=None, used_box=used_box,
+                          note=f"{why}; fell back to the thresholded saliency region")
+
+
+# --- shared helpers ----------------------------------------------------------------------------
+
+
+def thresholded_region(saliency: np.ndarray, threshold: float, points_xy: np.ndarray) -> np.ndarray:
+    """Pixels >= threshold x max, restricted to the connected pieces that hold the prompt points.
+
+    With no points (or no positive saliency) every piece above the threshold counts.
+    """
+    pos = np.clip(np.nan_to_num(np.asarray(saliency, dtype=np.float64)), 0.0, None)
+    peak = float(pos.max()) if pos.size else 0.0
+    if peak <= 0:
+        return np.zeros(pos.shape, bool)
+    above = pos >= threshold * peak
+    seeds = np.zeros_like(above)
+    for x, y in np.asarray(points_xy, dtype=np.int64).reshape(-1, 2):
+        seeds[y, x] = True
+    return _components_touching(above, seeds) if seeds.any() else above
+
+
+def _components_touching(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """The 8-connected pieces of `mask` that contain at least one `seeds` pixel."""
+    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    if n <= 1 or not seeds.any():
+        return mask.astype(bool)
+    hit = np.unique(labels[seeds & mask])
+    hit = hit[hit > 0]
+    return np.isin(labels, hit)
+
+
+def _check_image(image_rgb: np.ndarray) -> np.ndarray:
+    """H x W x 3 uint8, contiguous. Anything else is a programming error, not a user's."""
+    image = np.asarray(image_rgb)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"segmenters need an H x W x 3 uint8 RGB image, got {image.shape} {image.dtype}")
+    return np.ascontiguousarray(image)
