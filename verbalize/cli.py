@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -26,6 +27,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from verbalize.cli_batch import register as register_batch
 from verbalize.errors import UserError
 
 app = typer.Typer(
@@ -145,7 +147,8 @@ def _print_summary(ex, out_dir: Path) -> None:  # type: ignore[no-untyped-def]
     console.print(f"[bold]{p.label}[/] {p.probability:.1%}   "
                   + "  ".join(f"{a.label} {a.probability:.1%}" for a in p.alternatives[:3]), highlight=False)
     f = ex.facts
-    console.print(f"saliency: {ex.attribution.method} ({ex.attribution.forward_passes} forward passes) · "
+    n = ex.provenance.forward_passes.get("total", 0)
+    console.print(f"saliency: {ex.attribution.method} · {n} forward pass{'es' if n != 1 else ''} in all · "
                   f"most in the {f.saliency_region} · segment: {ex.segment.method}, {f.segment_area:.0%} of the image, "
                   f"{f.saliency_in_segment:.0%} of the saliency · deletion AUC {f.deletion_auc:.3f} · "
                   f"insertion AUC {f.insertion_auc:.3f}", highlight=False)
@@ -218,12 +221,15 @@ def models_list() -> None:
         console.print(f"{name}: {path or '[dim]not downloaded[/]'}")
 
 
+register_batch(app)
+
+
 def main() -> None:
     debug = "--debug" in sys.argv or os.environ.get("VERBALIZE_DEBUG") == "1"
     if "--debug" in sys.argv:
         sys.argv.remove("--debug")
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)  # in this mode click returns typer.Exit's code instead of exiting
     except UserError as e:
         if debug:
             raise
@@ -234,15 +240,13 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-    except Exception as e:  # click's usage errors and the like
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Abort):
-            sys.exit(1)
-        raise
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except click.exceptions.ClickException as e:  # usage errors: click's own message, exit 2
+        e.show()
+        sys.exit(e.exit_code)
+    if isinstance(rc, int) and rc:
+        sys.exit(rc)
 
 
 if __name__ == "__main__":
