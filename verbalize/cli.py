@@ -28,6 +28,7 @@ from rich.progress import (
 from rich.table import Table
 
 from verbalize.cli_batch import register as register_batch
+from verbalize.cli_service import register as register_service
 from verbalize.errors import UserError
 
 app = typer.Typer(
@@ -222,6 +223,7 @@ def models_list() -> None:
 
 
 register_batch(app)
+register_service(app)
 
 
 def main() -> None:
