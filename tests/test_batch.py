@@ -24,7 +24,7 @@ from verbalize.errors import InputError, UserError
 from verbalize.pipeline import batch
 from verbalize.pipeline.batch_inputs import discover
 from verbalize.samples import sample_path
-from verbalize.service.store import Store
+from verbalize.store import Store
 
 CLI = [sys.executable, "-m", "verbalize.cli"]
 EXPECTED = {"chelsea.png": "Egyptian cat", "coffee.png": "espresso"}

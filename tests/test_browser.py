@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from verbalize.report.html import render_report, write_report
 from verbalize.samples import sample_path
 from verbalize.service.app import create_app
-from verbalize.service.store import Store
+from verbalize.store import Store
 
 # Screenshots land in the test's tmp folder; VERBALIZE_UPDATE_DOCS=1 refreshes the README's copies.
 DOCS = ROOT / "docs" if os.environ.get("VERBALIZE_UPDATE_DOCS") == "1" else None

@@ -16,7 +16,7 @@ from verbalize.cli_service import register
 from verbalize.eval.agreement import agreement_matrix
 from verbalize.report.export import ReportItem, flatten_item
 from verbalize.report.html import highlight_claims, render_report, summarize, token_heatmap
-from verbalize.service.store import Store
+from verbalize.store import Store
 
 
 @pytest.fixture(scope="module")

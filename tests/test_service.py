@@ -22,7 +22,7 @@ from PIL import Image
 
 from verbalize.samples import sample_path
 from verbalize.service.app import ServiceSettings, create_app
-from verbalize.service.store import Store
+from verbalize.store import Store
 
 TOKEN = "test-token-4f8a"
 

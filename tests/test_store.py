@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from verbalize.errors import UserError
-from verbalize.service.store import ItemSpec, Store, items_table, results_table
+from verbalize.store import ItemSpec, Store, items_table, results_table
 
 PG_URL = os.environ.get("VERBALIZE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 

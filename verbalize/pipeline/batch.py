@@ -36,7 +36,7 @@ from pydantic import BaseModel, computed_field
 from verbalize.config import Config, load_config
 from verbalize.errors import UserError
 from verbalize.pipeline.batch_inputs import discover
-from verbalize.service.store import ItemRecord, RunRecord, Store, safe_url
+from verbalize.store import ItemRecord, RunRecord, Store, safe_url
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from verbalize.errors import InputError
-from verbalize.service.store import ItemSpec
+from verbalize.store import ItemSpec
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 

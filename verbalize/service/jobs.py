@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from verbalize.config import Config
 from verbalize.errors import InputError, UserError
 from verbalize.report.images import write_atomic
-from verbalize.service.store import RunRecord, Store
+from verbalize.store import RunRecord, Store
 
 log = logging.getLogger("verbalize.service.jobs")
 
