@@ -50,6 +50,9 @@ lint: install-test
 
 bench: install-test
 	$(BIN)/python bench/image_saliency.py
+	$(BIN)/python bench/llm_backends.py
+	$(BIN)/python bench/llm_attribution.py
+	$(BIN)/python bench/batch.py
 
 clean:
 	rm -rf demo-output .pytest_cache

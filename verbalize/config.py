@@ -74,6 +74,7 @@ class LLMConfig(_Section):
     concurrency: int = 4
     cache: bool = True
     prompts_dir: str | None = None
+    cache_path: str | None = Field(default=None, description="response cache file; default in the user cache dir")
 
 
 class Config(BaseSettings):
