@@ -17,6 +17,9 @@ EXPECTED = {
     "coffee": {"espresso", "cup", "coffee mug"},
     "rocket": {"missile", "projectile", "space shuttle"},
     "grace_hopper": {"military uniform", "suit", "Windsor tie", "bow tie"},
+    "china": {"bell cote", "palace", "dome", "church", "monastery"},
+    # A person in a space suit is not an ImageNet class: any label, but the words must stay true.
+    "astronaut": None,
 }
 
 
@@ -30,11 +33,12 @@ def chelsea(explainer: ImageExplainer):
     return explainer.explain(sample_path("chelsea"))
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", list(EXPECTED))
 def test_predicted_class_and_template_is_faithful(explainer: ImageExplainer, name: str) -> None:
     result = explainer.explain(sample_path(name))
     ex = result.explanation
-    assert ex.prediction.label in EXPECTED[name]
+    if EXPECTED[name] is not None:
+        assert ex.prediction.label in EXPECTED[name]
     template = ex.verbalizations[0]
     assert template.verbalizer == "template"
     assert f'"{ex.prediction.label}"' in template.text
