@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -170,6 +170,9 @@ def load_classifier(name: str = "efficientnet-lite0", *, device: str = "cpu", ta
     else:
         clf = _load_torchvision(name, device)
     if target_layer:
+        if isinstance(clf.model, torch.jit.ScriptModule):
+            raise UserError(f"{name}: TorchScript models take no hooks, so CAM methods cannot read a layer; "
+                            "use occlusion, lime or shap, or save the whole nn.Module instead")
         clf.target_layer = resolve_module(clf.model, target_layer)
         clf.target_layer_name = target_layer
     return clf
@@ -186,6 +189,13 @@ def resolve_module(model: nn.Module, dotted: str) -> nn.Module:
     if not isinstance(node, nn.Module):
         raise UserError(f"{dotted!r} is not a layer of this model")
     return node
+
+
+def _has_module(model: nn.Module, dotted: str) -> bool:
+    try:
+        return isinstance(resolve_module(model, dotted), nn.Module)
+    except UserError:
+        return False
 
 
 def _load_efficientnet_lite0(device: str) -> ImageClassifier:
@@ -209,16 +219,19 @@ _TORCHVISION_LAYERS = {
 }
 
 
-def _auto_layer(model: nn.Module, family_name: str, table: dict[str, str]) -> tuple[nn.Module, str]:
+def _auto_layer(model: nn.Module, family_name: str, table: dict[str, str]) -> tuple[nn.Module | None, str | None]:
+    """The family's usual CAM layer, else the last Conv2d, else none.
+
+    Never an error: loading must not fail before --layer is applied (CAM methods ask for --layer
+    when there is no layer; perturbation methods need none).
+    """
     for prefix, path in sorted(table.items(), key=lambda kv: -len(kv[0])):
-        if family_name.startswith(prefix):
+        if family_name.startswith(prefix) and _has_module(model, path):
             return resolve_module(model, path), path
-    last = None
+    last: tuple[nn.Module | None, str | None] = (None, None)
     for n, m in model.named_modules():
         if isinstance(m, nn.Conv2d):
             last = (m, n)
-    if last is None:
-        raise UserError(f"cannot choose a target layer for {family_name}: pass --layer")
     return last
 
 
@@ -249,7 +262,10 @@ def _load_torchvision(name: str, device: str) -> ImageClassifier:
     if not cached.is_file():
         raise UserError(f"{name}: weights not in the local cache ({cached}); put the file there (no downloads at run time)")
     model = builder(weights=None)
-    model.load_state_dict(torch.load(cached, map_location="cpu", weights_only=True))
+    try:
+        model.load_state_dict(torch.load(cached, map_location="cpu", weights_only=True))
+    except Exception as e:  # noqa: BLE001 - a truncated download or another model's weights
+        raise UserError(f"{name}: cannot load {cached} ({type(e).__name__}: {_first_line(e)})") from None
     preprocess = weights.transforms()
     crop = int(preprocess.crop_size[0])
     resize = int(preprocess.resize_size[0])
@@ -260,23 +276,47 @@ def _load_torchvision(name: str, device: str) -> ImageClassifier:
                            target_layer_name=path, reshape_transform=reshape, device=device)
 
 
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+
+
+@contextlib.contextmanager
+def _hub_offline() -> Iterator[None]:
+    """Offline Hugging Face Hub unless HF_HUB_OFFLINE says otherwise.
+
+    huggingface_hub reads the variable once, when it is first imported (transformers or timm may
+    have imported it already), so the module's constant is set for the duration of the call too.
+    """
+    from huggingface_hub import constants
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    saved = constants.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = os.environ["HF_HUB_OFFLINE"].strip().upper() in ("1", "ON", "YES", "TRUE")
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE = saved
+
+
 def _load_timm(spec: str, device: str) -> ImageClassifier:
     import timm
     from timm.data import resolve_data_config
 
     name, _, weights = spec.partition("@")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if weights and not Path(weights).is_file():
+        raise UserError(f"timm:{name}: weights file {weights} not found")
     try:
         kwargs: dict[str, Any] = {"pretrained": True}
         if weights:
             kwargs["pretrained_cfg_overlay"] = {"file": weights}
-        model = timm.create_model(name, **kwargs)
+        with _hub_offline():
+            model = timm.create_model(name, **kwargs)
     except RuntimeError as e:
         if "Unknown model" in str(e):
             raise UserError(f"unknown timm model {name!r}") from None
-        raise UserError(f"timm:{name}: weights not available locally ({str(e).splitlines()[0]})") from None
+        raise UserError(f"timm:{name}: weights not available locally ({_first_line(e)})") from None
     except OSError as e:
-        raise UserError(f"timm:{name}: weights not available locally ({str(e).splitlines()[0]})") from None
+        raise UserError(f"timm:{name}: weights not available locally ({_first_line(e)})") from None
     cfg = resolve_data_config({}, model=model)
     crop = int(cfg["input_size"][-1])
     resize = int(round(crop / cfg.get("crop_pct", 0.875)))
@@ -314,21 +354,33 @@ def _load_hf(name_or_dir: str, device: str) -> ImageClassifier:
         model = AutoModelForImageClassification.from_pretrained(name_or_dir, local_files_only=True)
         processor = AutoImageProcessor.from_pretrained(name_or_dir, local_files_only=True)
     except (OSError, ValueError) as e:
-        raise UserError(f"{name_or_dir}: not a Hugging Face image classifier available locally ({str(e).splitlines()[0]})") from None
-    size = getattr(processor, "crop_size", None) or processor.size
+        raise UserError(f"{name_or_dir}: not a Hugging Face image classifier available locally ({_first_line(e)})") from None
+    # The processor centre-crops only when do_center_crop is set; otherwise crop_size is unused.
+    crop_size = getattr(processor, "crop_size", None) if getattr(processor, "do_center_crop", False) else None
+    size = crop_size or processor.size
     crop = int(size.get("height") or size.get("shortest_edge") or 224)
     resize_size = processor.size
-    resize = int(resize_size.get("shortest_edge") or resize_size.get("height") or crop)
+    if resize_size.get("height") and resize_size.get("width") and not crop_size:
+        resize = 0  # resized straight to height x width, aspect ratio not kept: squash, no crop
+    else:
+        resize = max(int(resize_size.get("shortest_edge") or resize_size.get("height") or crop), crop)
     labels = [config.id2label[i] for i in range(len(config.id2label))]
     wrapped = _LogitsOnly(model)
     kind = config.model_type
     if kind in ("vit", "deit", "beit", "dinov2"):
-        encoder_layers = resolve_module(model, f"{kind}.encoder.layer")
-        layer, path, reshape = encoder_layers[-1].layernorm_before, f"{kind}.encoder.layer.-1.layernorm_before", vit_reshape(1)
+        # Blocks live in `vit.layers` (transformers 5) or `vit.encoder.layer` (4.x); paths are
+        # relative to the wrapper so that they work as --layer too.
+        candidates = [f"inner.{kind}.{blocks}.-1.{norm}" for blocks in ("layers", "encoder.layer")
+                      for norm in ("layernorm_before", "norm1")]
+        path = next((c for c in candidates if _has_module(wrapped, c)), None)
+        layer = resolve_module(wrapped, path) if path else None
+        # class token, plus DeiT's distillation token
+        prefix = 1 + int(hasattr(getattr(getattr(model, kind, None), "embeddings", None), "distillation_token"))
+        reshape = vit_reshape(prefix)
     else:
         layer, path = _auto_layer(wrapped, kind, {})
         reshape = None
-    return ImageClassifier(model=wrapped, name=f"hf:{name_or_dir}", labels=labels, crop=crop, resize=max(resize, crop),
+    return ImageClassifier(model=wrapped, name=f"hf:{name_or_dir}", labels=labels, crop=crop, resize=resize,
                            mean=tuple(processor.image_mean), std=tuple(processor.image_std), target_layer=layer,
                            target_layer_name=path, reshape_transform=reshape, device=device)
 
@@ -346,6 +398,9 @@ def _load_torch_file(path: Path, device: str) -> ImageClassifier:
     with torch.inference_mode():
         n_classes = int(model(torch.zeros(1, 3, 224, 224)).shape[1])
     labels = imagenet_labels() if n_classes == 1000 else [f"class {i}" for i in range(n_classes)]
-    layer, lpath = _auto_layer(model, type(model).__name__.lower(), _TORCHVISION_LAYERS)
+    layer: nn.Module | None = None
+    lpath: str | None = None
+    if not isinstance(model, torch.jit.ScriptModule):  # TorchScript takes no forward hooks: no CAM layer
+        layer, lpath = _auto_layer(model, type(model).__name__.lower(), _TORCHVISION_LAYERS)
     return ImageClassifier(model=model, name=str(path), labels=labels, target_layer=layer, target_layer_name=lpath,
                            device=device)
