@@ -120,19 +120,22 @@ def test_bad_input_is_exit_code_2(tmp_path: Path) -> None:
     assert not (tmp_path / "runs" / "x").exists()
 
 
-def test_text_input_needs_the_text_journey(tmp_path: Path) -> None:
-    try:
-        batch.processor_factory("text")
-    except UserError:
-        pass
-    else:
-        pytest.skip("the text journey has registered its batch processor; its own tests cover text batches")
+def test_text_batch_runs_the_self_explanation_study(tmp_path: Path) -> None:
     texts = tmp_path / "reviews.txt"
-    texts.write_text("A warm, funny film.\nTwo hours I will not get back.\n")
-    proc = cli("batch", texts, "--out", tmp_path / "runs" / "t")
-    assert proc.returncode == 2
-    assert proc.stderr.strip() == "error: text batches need the text journey (verbalize self-explain)"
-    assert not (tmp_path / "runs" / "t").exists()
+    texts.write_text("A warm, funny film.\nDull and slow.\n")
+    cfg = tmp_path / "text.yaml"
+    cfg.write_text(f"llm:\n  max_tokens: 24\n  cache_path: {tmp_path / 'llm.sqlite'}\n")
+    out = tmp_path / "runs" / "t"
+    proc = cli("batch", texts, "--config", cfg, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    with Store.in_folder(out) as store:
+        run = store.get_run("t")
+        assert run is not None and run.kind == "text"
+        items = list(store.items(run.id))
+    assert [i.status for i in items] == ["done", "done"]
+    first = items[0].result
+    assert first["text"] == "A warm, funny film." and first["tokens"] == ["A", "warm,", "funny", "film."]
+    assert {e["name"] for e in first["explanations"]} >= {"occlusion", "lime", "shap"}
 
 
 def test_inputs_folder_manifests_and_text_files(tmp_path: Path) -> None:

@@ -147,7 +147,7 @@ def test_bearer_token_guards_every_v1_route(secured: TestClient) -> None:
 
 
 class _Texts:
-    """A text journey plugged into the service hook (the real one registers itself the same way)."""
+    """A stand-in text processor that fails on demand: the error handling is what is tested."""
 
     def explain_text(self, text: str, label: str | None, options: dict[str, Any]) -> dict[str, Any]:
         if text == "boom":
@@ -158,13 +158,30 @@ class _Texts:
         return {"n": len(texts)}
 
 
-def test_text_routes_answer_501_until_the_text_journey_is_plugged_in(tmp: Path) -> None:
+def test_text_routes_run_the_text_journey(tmp: Path) -> None:
     app = _app(tmp / "text")
     with TestClient(app, raise_server_exceptions=False) as c:
-        r = c.post("/v1/explain/text", json={"text": "a fine film"})
-        assert r.status_code == 501 and "text journey" in r.json()["error"]
-        assert c.post("/v1/self-explanations", json={"texts": ["x"]}).status_code == 501
-        app.state.text_processor = _Texts()
+        r = c.post("/v1/explain/text", json={"text": "The movie was great but the ending was awful",
+                                               "options": {"model": "vader", "methods": ["occlusion"], "target": "positive"}})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        scores = dict(zip(body["tokens"], body["attributions"][0]["scores"], strict=True))
+        assert scores["great"] > 0 > scores["awful"] and scores["movie"] == 0
+        r = c.post("/v1/self-explanations", json={
+            "texts": ["A wonderful, moving film."],
+            "options": {"strategies": ["predict-only"], "methods": ["occlusion"], "max_tokens": 8}})
+        assert r.status_code == 200, r.text
+        item = r.json()["items"][0]
+        assert item["text"] == "A wonderful, moving film." and item["tokens"] == ["A", "wonderful,", "moving", "film."]
+        bad = c.post("/v1/explain/text", json={"text": "fine", "options": {"model": "/etc/passwd"}})
+        assert bad.status_code == 400 and "not served here" in bad.json()["error"]
+        assert c.post("/v1/explain/text", json={"text": "fine", "options": {"nope": 1}}).status_code == 400
+
+
+def test_text_route_errors_are_json_without_tracebacks(tmp: Path) -> None:
+    app = _app(tmp / "text-errors")
+    with TestClient(app, raise_server_exceptions=False) as c:
+        app.state.text_processor = _Texts()  # a processor that fails on demand
         r = c.post("/v1/explain/text", json={"text": "a fine film", "label": "positive", "options": {"k": 1}})
         assert r.status_code == 200
         assert r.json() == {"text": "a fine film", "label": "positive", "options": {"k": 1}, "tokens": ["a", "fine", "film"]}

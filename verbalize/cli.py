@@ -29,6 +29,7 @@ from rich.table import Table
 
 from verbalize.cli_batch import register as register_batch
 from verbalize.cli_service import register as register_service
+from verbalize.cli_text import register as register_text
 from verbalize.cli_text_explain import register as register_explain_text
 from verbalize.errors import UserError
 
@@ -226,6 +227,7 @@ def models_list() -> None:
 register_batch(app)
 register_service(app)
 register_explain_text(app)
+register_text(app)
 
 
 def main() -> None:

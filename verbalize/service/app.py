@@ -459,7 +459,7 @@ def create_app(config: Config | None = None, *, store_url: str | None = None, ru
     """The service. `store_url` defaults to `runs_dir/service.sqlite`; the token to $VERBALIZE_API_TOKEN.
 
     `image_service` lets tests and embedders hand over already-loaded models; `text_processor`
-    plugs in the text journey (until then its routes answer 501).
+    replaces the text journey (default: `TextService`, whose LLM loads on the first text request).
     """
     import os
 
@@ -490,6 +490,10 @@ def create_app(config: Config | None = None, *, store_url: str | None = None, ru
     app.state.gate = Gate(settings.max_concurrency)
     app.state.jobs = jobs
     app.state.image_service = image_service
+    if text_processor is None:
+        from verbalize.service.text_service import TextService
+
+        text_processor = TextService(config)
     app.state.text_processor = text_processor
     app.add_middleware(BodyLimit, max_bytes=int(settings.max_request_mb * 1_000_000))  # type: ignore[arg-type]
     _install_error_handlers(app)
