@@ -62,9 +62,10 @@ def _folder(folder: Path) -> list[ItemSpec]:
     return [ItemSpec(item_key=p.relative_to(folder).as_posix(), input={"path": str(p.resolve())}) for p in files]
 
 
-def _jsonl_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+def jsonl_rows(path: Path, content: str, wanted: str = "a 'path' or 'text' field") -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line; shared with the text journey's reader."""
     rows = []
-    for n, line in enumerate(_read_text(path).splitlines(), start=1):
+    for n, line in enumerate(content.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -72,9 +73,13 @@ def _jsonl_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
         except json.JSONDecodeError as e:
             raise InputError(f"{path}: line {n} is not JSON ({e.msg})") from None
         if not isinstance(row, dict):
-            raise InputError(f"{path}: line {n} must be a JSON object with a 'path' or 'text' field")
+            raise InputError(f"{path}: line {n} must be a JSON object with {wanted}")
         rows.append((n, row))
     return rows
+
+
+def _jsonl_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    return jsonl_rows(path, _read_text(path))
 
 
 def _csv_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:

@@ -18,7 +18,6 @@ file and the reason (the CLI prints it and exits with code 2).
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from verbalize.errors import InputError
+from verbalize.pipeline.batch_inputs import jsonl_rows
 
 EXTENSIONS = (".jsonl", ".csv", ".txt")
 MAX_TEXT_CHARS = 20_000
@@ -77,18 +77,7 @@ def _read(p: Path) -> str:
 
 
 def _jsonl(p: Path, content: str) -> list[tuple[int, dict[str, Any]]]:
-    rows = []
-    for n, line in enumerate(content.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{p}: line {n} is not JSON ({e.msg})") from None
-        if not isinstance(row, dict):
-            raise InputError(f"{p}: line {n} must be a JSON object with a 'text' field")
-        rows.append((n, row))
-    return rows
+    return jsonl_rows(p, content, "a 'text' field")
 
 
 def _csv(p: Path, content: str) -> list[tuple[int, dict[str, Any]]]:
