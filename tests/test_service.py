@@ -242,7 +242,7 @@ def test_real_uvicorn_process_serves_healthz_explain_and_docs(tmp_path: Path) ->
     base = f"http://127.0.0.1:{port}"
     try:
         health = wait_healthy(base, proc=proc)
-        assert health["model"] == "efficientnet-lite0" and health["text"] is False
+        assert health["model"] == "efficientnet-lite0" and health["text"] is True
         r = httpx.post(f"{base}/v1/explain/image", timeout=300,
                        files={"file": ("coffee.png", sample_path("coffee").read_bytes(), "image/png")})
         assert r.status_code == 200, r.text
