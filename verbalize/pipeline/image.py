@@ -6,7 +6,6 @@ reuse them; `explain_image` is the one-call API.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import shutil
 import tempfile
@@ -30,20 +29,11 @@ from verbalize.pipeline.verbalization import template_verbalization
 from verbalize.pipeline.verification import verify_text
 from verbalize.report.images import overlay, png_bytes, segment_outline
 from verbalize.types import Explanation, Provenance, Verbalization
+from verbalize.versions import library_versions
 
 ProgressFactory = Callable[[str], ProgressFn | None]
 
 _VERSIONED = ("torch", "torchvision", "grad-cam", "shap", "lime", "segment-anything", "numpy", "opencv-python-headless")
-
-
-def library_versions() -> dict[str, str]:
-    out = {}
-    for dist in ("verbalize", *_VERSIONED):
-        try:
-            out[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return out
 
 
 @dataclass
@@ -152,7 +142,7 @@ class ImageExplainer:
                             "duplicates_removed": scorer.stats.duplicates_removed + scorer.stats.memo_hits,
                             "batch_size": scorer.batch_size},
             llm_calls=[c.model_dump() if hasattr(c, "model_dump") else c for c in getattr(self._llm, "calls", [])],
-            versions=library_versions(), config=cfg.model_dump(mode="json"))
+            versions=library_versions(*_VERSIONED), config=cfg.model_dump(mode="json"))
         explanation = Explanation(image=info, prediction=prediction, attribution=attribution, segment=segment,
                                   facts=facts, verbalizations=verbalizations,
                                   timings={k: round(v, 4) for k, v in timings.items()}, provenance=provenance)

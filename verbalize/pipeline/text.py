@@ -57,6 +57,7 @@ from verbalize.pipeline.self_explanation import (
 )
 from verbalize.pipeline.text_verbalization import TextVerbalization, llm_verbalization, template_verbalization
 from verbalize.types import Attribution, Provenance
+from verbalize.versions import library_versions
 
 METHODS: tuple[str, ...] = ("occlusion", "lime", "shap")
 """Reference attribution methods (`verbalize.pipeline.attribution.text.attribute_text`)."""
@@ -481,23 +482,11 @@ class TextStudy:
                   "probability_source": getattr(self.classifier, "probability_source", None)}
         return Provenance(model=f"{getattr(self.backend, 'backend', '?')}:{getattr(self.backend, 'model', '?')}",
                           method="self-explanation study", params=params, seed=self.config.seed,
-                          forward_passes=dict(passes), versions=library_versions(),
+                          forward_passes=dict(passes), versions=library_versions(*_VERSIONED),
                           config=_redacted_config(self.config))
 
 
-_VERSIONED = ("verbalize", "torch", "transformers", "shap", "lime", "numpy", "scipy", "openai", "langchain-core")
-
-
-def library_versions() -> dict[str, str]:
-    import importlib.metadata
-
-    out = {}
-    for dist in _VERSIONED:
-        try:
-            out[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return out
+_VERSIONED = ("torch", "transformers", "shap", "lime", "numpy", "scipy", "openai", "langchain-core")
 
 
 def _towards_prediction(scores: list[float], explained: str, predicted: str | None,

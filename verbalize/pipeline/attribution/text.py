@@ -19,7 +19,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal
 
 import numpy as np
@@ -30,6 +29,7 @@ from verbalize.errors import UserError
 from verbalize.pipeline.attribution.image import _env, seeded_numpy
 from verbalize.pipeline.scoring import ProgressFn, Scorer
 from verbalize.types import Attribution, Prediction, Verbalization
+from verbalize.versions import library_versions
 
 Units = Literal["probability", "log-probability"]
 
@@ -326,16 +326,6 @@ class TextExplanation(BaseModel):
         return [{**a.model_dump(mode="json"), "scores": [float(s) for s in a.scores]} for a in attributions]
 
 
-def _versions(*packages: str) -> dict[str, str]:
-    out = {}
-    for p in packages:
-        try:
-            out[p] = version(p)
-        except PackageNotFoundError:
-            pass
-    return out
-
-
 def explain_text_tokens(
     classifier: TextClassifier,
     tokens: Sequence[str],
@@ -370,7 +360,7 @@ def explain_text_tokens(
         prediction=prediction, target=label, target_label=classifier.labels[label], attributions=attributions,
         provenance={"seed": seed, "methods": names, "scorer": scorer.stats.as_dict(), "batch_size": scorer.batch_size,
                     "seconds": round(time.perf_counter() - t0, 4),
-                    "versions": _versions("verbalize", "shap", "lime", "transformers", "torch", "vaderSentiment")},
+                    "versions": library_versions("shap", "lime", "transformers", "torch", "vaderSentiment")},
     )
 
 
