@@ -79,11 +79,11 @@ def jsonl_rows(path: Path, content: str, wanted: str = "a 'path' or 'text' field
 
 
 def _jsonl_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    return jsonl_rows(path, _read_text(path))
+    return jsonl_rows(path, read_text_file(path))
 
 
 def _csv_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(_read_text(path).splitlines())
+    reader = csv.DictReader(read_text_file(path).splitlines())
     fields = set(reader.fieldnames or [])
     if not fields & {"path", "text"}:
         raise InputError(f"{path}: the header needs a 'path' or 'text' column (found: {', '.join(sorted(fields)) or 'none'})")
@@ -121,7 +121,7 @@ def _rows(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> tuple[str, list
 
 def _text_file(path: Path) -> tuple[str, list[ItemSpec]]:
     """One image path per line when every line names an existing file or an image file; else one text per line."""
-    lines = [(n, line.strip()) for n, line in enumerate(_read_text(path).splitlines(), start=1) if line.strip()]
+    lines = [(n, line.strip()) for n, line in enumerate(read_text_file(path).splitlines(), start=1) if line.strip()]
     as_paths = [(path.parent / line) for _, line in lines]
     is_images = bool(lines) and (
         all(_is_file(p) for p in as_paths) or all(p.suffix.lower() in IMAGE_EXTENSIONS for p in as_paths))
@@ -139,7 +139,8 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _read_text(path: Path) -> str:
+def read_text_file(path: Path) -> str:
+    """A UTF-8 input file (BOM tolerated); unreadable or not text → one-line InputError."""
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from verbalize.errors import InputError
-from verbalize.pipeline.batch_inputs import jsonl_rows
+from verbalize.pipeline.batch_inputs import jsonl_rows, read_text_file
 
 EXTENSIONS = (".jsonl", ".csv", ".txt")
 MAX_TEXT_CHARS = 20_000
@@ -54,7 +54,7 @@ def read_texts(path: str | Path, labels: Sequence[str] | None = None) -> list[Te
     suffix = p.suffix.lower()
     if suffix not in EXTENSIONS:
         raise InputError(f"{p}: unsupported file type '{p.suffix or '(none)'}'; give a .jsonl, .csv or .txt file")
-    content = _read(p)
+    content = read_text_file(p)
     if suffix == ".jsonl":
         rows = _jsonl(p, content)
     elif suffix == ".csv":
@@ -65,15 +65,6 @@ def read_texts(path: str | Path, labels: Sequence[str] | None = None) -> list[Te
     if not items:
         raise InputError(f"{p}: no texts in the file")
     return items
-
-
-def _read(p: Path) -> str:
-    try:
-        return p.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{p}: not UTF-8 text") from None
-    except OSError as e:
-        raise InputError(f"{p}: cannot read ({e.strerror or e})") from None
 
 
 def _jsonl(p: Path, content: str) -> list[tuple[int, dict[str, Any]]]:
