@@ -42,11 +42,15 @@ install-test: $(VENV)/.install-test
 demo: install
 	$(BIN)/verbalize explain --sample chelsea --out demo-output
 
-test: install-test
+test: lint
 	$(BIN)/python -m pytest -q tests
 
+# Style, the import layers (core <- adapters <- eval <- pipeline <- report <- service / cli, see
+# pyproject.toml) and the types; `make test` runs this first, so CI fails on a broken layer.
 lint: install-test
 	$(BIN)/ruff check verbalize tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: install-test
 	$(BIN)/python bench/image_saliency.py

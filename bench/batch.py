@@ -29,9 +29,9 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from verbalize.config import Config
-from verbalize.pipeline import batch
-from verbalize.samples import SAMPLES, sample_path
+from verbalize.core.config import Config
+from verbalize.pipeline.batch import runner as batch
+from verbalize.pipeline.image.samples import SAMPLES, sample_path
 
 
 def make_images(folder: Path, n: int) -> Path:
@@ -139,7 +139,7 @@ async def _fire(base: str, files: list[Path], headers: dict[str, str]) -> list[t
 def service_throughput(n_requests: int = 20, max_concurrency: int = 32) -> ServiceFigures:
     """Throughput and latency of the service (Grad-CAM, GrabCut, template, the defaults) under a burst.
 
-    The server is a separate process (`python -m verbalize.cli_service serve`), so the load
+    The server is a separate process (`python -m verbalize.cli serve`), so the load
     generator never competes with it for the GIL. Its admission limit is raised above the burst so
     every request is served and the latencies include the queueing a client would see; one
     warm-up request is sent first and not counted.
@@ -153,7 +153,7 @@ def service_throughput(n_requests: int = 20, max_concurrency: int = 32) -> Servi
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "verbalize.cli_service", "serve", "--port", str(port), "--runs-dir",
+            [sys.executable, "-m", "verbalize.cli", "serve", "--port", str(port), "--runs-dir",
              str(Path(tmp) / "runs"), "--max-concurrency", str(max_concurrency), "--log-level", "warning"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:

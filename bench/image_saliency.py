@@ -17,10 +17,10 @@ import numpy as np
 from PIL import Image
 
 from verbalize.adapters.vision import load_classifier
-from verbalize.config import Config, SaliencyConfig
-from verbalize.pipeline.attribution.image import attribute_image
-from verbalize.pipeline.image import ImageExplainer
-from verbalize.samples import sample_path
+from verbalize.core.config import Config, SaliencyConfig
+from verbalize.pipeline.image.explainer import ImageExplainer
+from verbalize.pipeline.image.methods import attribute_image
+from verbalize.pipeline.image.samples import sample_path
 
 
 def floor_seconds(clf, n: int, batch_size: int) -> float:  # type: ignore[no-untyped-def]
@@ -58,10 +58,10 @@ def main() -> None:
     target = int(np.argmax(clf.probabilities(view[None])[0]))
     clf.probabilities(np.repeat(view[None], args.batch_size, 0))  # warm-up
     # shap JIT-compiles its numba kernels on first use (~20 s, once per process): not overhead per call.
-    measure(clf, view, target, "shap", SaliencyConfig(shap_max_evals=40), args.batch_size)
+    measure(clf, view, target, "shap", SaliencyConfig(shap={"max_evals": 40}), args.batch_size)
 
     rows = []
-    for method, cfg in (("shap", SaliencyConfig(shap_max_evals=args.evals)), ("occlusion", SaliencyConfig())):
+    for method, cfg in (("shap", SaliencyConfig(shap={"max_evals": args.evals})), ("occlusion", SaliencyConfig())):
         wall, n, floor = measure(clf, view, target, method, cfg, args.batch_size)
         rows.append((method, wall, n, floor))
         print(f"{method:10s} wall {wall:7.2f} s  inputs scored {n:4d}  forward floor {floor:7.2f} s  "

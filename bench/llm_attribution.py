@@ -42,7 +42,7 @@ import torch
 
 from verbalize.adapters.llm import make_backend
 from verbalize.adapters.text import LLMClassifier
-from verbalize.pipeline.attribution.text import attribute_text
+from verbalize.pipeline.text.methods import attribute_text
 
 SENTENCE = ("The film starts slowly but the acting is wonderful and the final scenes "
             "left me smiling for a long time")

@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 
-from verbalize.config import Config
-from verbalize.samples import sample_path
+from verbalize.core.config import Config
+from verbalize.pipeline.image.samples import sample_path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -73,7 +73,7 @@ def store_run(store: Any, name: str, *, folder: Path, with_payload: bool = False
     The sample images are copied into `folder` so items have real input paths (the report shows
     the original from there). `job=True` marks it as a service job.
     """
-    from verbalize.pipeline.batch_inputs import discover
+    from verbalize.pipeline.batch.inputs import discover
 
     folder.mkdir(parents=True, exist_ok=True)
     results = sample_results()
@@ -121,8 +121,8 @@ def wait_healthy(base_url: str, timeout: float = 180.0, proc: subprocess.Popen[b
 
 def serve_process(port: int, runs_dir: Path, *extra: str, env: dict[str, str] | None = None,
                   config: dict[str, Any] | None = None) -> subprocess.Popen[bytes]:
-    """`verbalize serve` as a real process (via `python -m verbalize.cli_service`)."""
-    args = [sys.executable, "-m", "verbalize.cli_service", "serve", "--host", "127.0.0.1", "--port", str(port),
+    """`verbalize serve` as a real process (via `python -m verbalize.cli`)."""
+    args = [sys.executable, "-m", "verbalize.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
             "--runs-dir", str(runs_dir), "--log-level", "warning", *extra]
     if config is not None:
         path = runs_dir.parent / f"config-{port}.yaml"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from verbalize.eval.agreement import (
-    METRICS,
+    AGREEMENT_METRICS,
     agreement_matrix,
     default_k,
     feature_agreement,
@@ -96,12 +96,12 @@ def test_ties_are_broken_by_position_deterministically():
 
 
 def test_identical_explanations_agree_perfectly():
-    for name, fn in METRICS.items():
+    for name, fn in ((e.name, e.obj) for e in AGREEMENT_METRICS):
         assert fn(A10, A10) == pytest.approx(1.0), name
 
 
 def test_undefined_cases_are_nan_not_errors():
-    for fn in METRICS.values():
+    for fn in (e.obj for e in AGREEMENT_METRICS):
         assert math.isnan(fn([], []))
     assert math.isnan(rank_correlation([0.2, 0.2, 0.2], [0.1, 0.5, 0.3]))  # constant
     assert math.isnan(rank_correlation([0.3, -0.3], [0.1, 0.5]))  # constant |a|
@@ -158,7 +158,7 @@ def test_signed_mode_matches_huang_et_al_list_based_definitions_on_random_data()
 def test_agreement_matrix_holds_every_pair_symmetrically():
     named = {"self": A10, "occlusion": B10, "lime": list(reversed(A10))}
     mats = agreement_matrix(named)
-    assert set(mats) == set(METRICS)
+    assert set(mats) == set(AGREEMENT_METRICS.names())
     fa = mats["feature_agreement"]
     assert fa.names == ("self", "occlusion", "lime")
     assert fa.get("self", "occlusion") == fa.get("occlusion", "self") == pytest.approx(1 / 2)

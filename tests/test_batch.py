@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from verbalize.errors import InputError, UserError
-from verbalize.pipeline import batch
-from verbalize.pipeline.batch_inputs import discover
-from verbalize.samples import sample_path
+from verbalize.core.errors import InputError, UserError
+from verbalize.pipeline.batch import runner as batch
+from verbalize.pipeline.batch.inputs import discover
+from verbalize.pipeline.image.samples import sample_path
 from verbalize.store import Store
 
 CLI = [sys.executable, "-m", "verbalize.cli"]

@@ -21,8 +21,8 @@ from browser_fixtures import (
 )
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from verbalize.report.html import render_report, write_report
-from verbalize.samples import sample_path
+from verbalize.pipeline.image.samples import sample_path
+from verbalize.report.run import render_report, write_report
 from verbalize.service.app import create_app
 from verbalize.store import Store
 

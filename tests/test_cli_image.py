@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from verbalize.samples import sample_path
+from verbalize.pipeline.image.samples import sample_path
 
 CLI = [sys.executable, "-m", "verbalize.cli"]
 

@@ -11,8 +11,9 @@ import math
 import numpy as np
 import pytest
 
+from verbalize.core.scoring import Scorer, value_key
 from verbalize.eval.faithfulness import (
-    METRICS,
+    FAITHFULNESS_METRICS,
     comprehensiveness,
     descending_order,
     df_frac,
@@ -22,7 +23,6 @@ from verbalize.eval.faithfulness import (
     rank_del,
     sufficiency,
 )
-from verbalize.pipeline.scoring import Scorer, value_key
 
 WEIGHTS = {"great": 3.0, "boring": -2.0}
 TOKENS = ["a", "great", "but", "boring", "film"]
@@ -176,5 +176,5 @@ def test_report_batches_by_the_scorers_batch_size_not_by_perturbation():
 
 def test_every_registered_metric_takes_the_same_arguments_and_matches_the_report():
     report = faithfulness_report(lexicon, TOKENS, GOOD, POS)
-    for name, fn in METRICS.items():
+    for name, fn in ((e.name, e.obj) for e in FAITHFULNESS_METRICS):
         assert fn(lexicon, TOKENS, GOOD, POS) == pytest.approx(report[name]), name

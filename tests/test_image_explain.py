@@ -7,10 +7,11 @@ import re
 import numpy as np
 import pytest
 
-from verbalize.config import Config
-from verbalize.pipeline.image import ImageExplainer
-from verbalize.pipeline.verification import verify_text
-from verbalize.samples import sample_path
+from verbalize.core.config import Config
+from verbalize.pipeline.image.explainer import ImageExplainer
+from verbalize.pipeline.image.methods import SALIENCY_METHODS
+from verbalize.pipeline.image.samples import sample_path
+from verbalize.pipeline.image.verify import verify_text
 
 EXPECTED = {
     "chelsea": {"Egyptian cat", "tabby", "tiger cat"},
@@ -75,8 +76,8 @@ def test_removing_the_object_hurts_more_than_keeping_it(chelsea) -> None:
 
 
 def test_fact_sheet_counts_forward_passes_by_batch_plan() -> None:
-    cfg = Config().with_overrides(**{"saliency.method": "occlusion", "saliency.occlusion_window": 56,
-                                     "saliency.occlusion_stride": 56, "scorer.batch_size": 8,
+    cfg = Config().with_overrides(**{"saliency.method": "occlusion", "saliency.occlusion.window": 56,
+                                     "saliency.occlusion.stride": 56, "scorer.batch_size": 8,
                                      "facts.curve_steps": 10})
     result = ImageExplainer(cfg).explain(sample_path("coffee"))
     passes = result.explanation.provenance.forward_passes
@@ -91,7 +92,7 @@ def test_fact_sheet_counts_forward_passes_by_batch_plan() -> None:
     assert passes["duplicates_removed"] == 1 + 2 + 1  # view in occlusion, view twice in curves, fill twice
 
 
-@pytest.mark.parametrize("method", ["gradcam++", "eigencam", "layercam", "scorecam"])
+@pytest.mark.parametrize("method", [m for m in SALIENCY_METHODS.where(family="cam") if m != "gradcam"])
 def test_cam_family_maps_are_at_original_size(method: str) -> None:
     # Score-CAM runs one forward pass per channel of the target layer: the last block (320
     # channels) keeps the test short; the default head layer has 1280.
@@ -105,8 +106,28 @@ def test_cam_family_maps_are_at_original_size(method: str) -> None:
         assert ex.explanation.attribution.params["forward_passes_inside_grad_cam"] >= 320 // 32
 
 
+# The cheapest settings of each method's own parameter model: every registered method must run.
+CHEAP = {"shap": {"max_evals": 16}, "lime": {"samples": 16, "segments": 8}, "occlusion": {"window": 112, "stride": 112}}
+
+
+@pytest.mark.parametrize("method", SALIENCY_METHODS.names())
+def test_every_registered_method_runs_and_records_itself(explainer: ImageExplainer, method: str) -> None:
+    entry = SALIENCY_METHODS.get(method)
+    overrides = {f"saliency.{method}.{k}": v for k, v in CHEAP.get(method, {}).items()}
+    layer = "_blocks.-1" if method == "scorecam" else None
+    cfg = explainer.config.with_overrides(**{"saliency.method": method, "model.target_layer": layer, **overrides})
+    result = ImageExplainer(cfg).explain(sample_path("coffee")) if layer else \
+        ImageExplainer(cfg, classifier=explainer.classifier).explain(sample_path("coffee"))
+    ex = result.explanation
+    assert ex.attribution.method == ex.provenance.method == method
+    assert result.saliency.shape == (400, 600) and np.isfinite(result.saliency).all()
+    for lib in entry.libraries:
+        assert lib in ex.provenance.versions
+    assert ex.verbalizations[0].verification.fidelity == 1.0
+
+
 def test_seeded_lime_is_reproducible(explainer: ImageExplainer) -> None:
-    cfg = explainer.config.with_overrides(**{"saliency.method": "lime", "saliency.lime_samples": 64})
+    cfg = explainer.config.with_overrides(**{"saliency.method": "lime", "saliency.lime.samples": 64})
     a = ImageExplainer(cfg, classifier=explainer.classifier).explain(sample_path("coffee"))
     b = ImageExplainer(cfg, classifier=explainer.classifier).explain(sample_path("coffee"))
     assert np.array_equal(a.saliency, b.saliency)
@@ -114,7 +135,7 @@ def test_seeded_lime_is_reproducible(explainer: ImageExplainer) -> None:
 
 
 def test_shap_partition_runs_through_the_scorer(explainer: ImageExplainer) -> None:
-    cfg = explainer.config.with_overrides(**{"saliency.method": "shap", "saliency.shap_max_evals": 64,
+    cfg = explainer.config.with_overrides(**{"saliency.method": "shap", "saliency.shap.max_evals": 64,
                                              "scorer.batch_size": 16})
     result = ImageExplainer(cfg, classifier=explainer.classifier).explain(sample_path("chelsea"))
     att = result.explanation.attribution

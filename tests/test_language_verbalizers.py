@@ -17,9 +17,9 @@ from llm_fixtures import FaultProxy, chat_completion
 from PIL import Image
 
 from verbalize.adapters.llm import make_backend
-from verbalize.config import Config
-from verbalize.pipeline.image import ImageExplainer
-from verbalize.samples import sample_path
+from verbalize.core.config import Config
+from verbalize.pipeline.image.explainer import ImageExplainer
+from verbalize.pipeline.image.samples import sample_path
 
 canned_proxy = llm_fixtures.canned_proxy
 

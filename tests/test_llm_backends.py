@@ -30,8 +30,8 @@ from verbalize.adapters.llm.langchain import LangChainBackend
 from verbalize.adapters.llm.local import LocalBackend
 from verbalize.adapters.llm.openai import OpenAIBackend
 from verbalize.adapters.llm.reliability import RetryPolicy, retry_after_s
-from verbalize.config import LLMConfig
-from verbalize.errors import UserError
+from verbalize.core.config import LLMConfig
+from verbalize.core.errors import UserError
 from verbalize.prompts import list_prompts, load_prompt
 
 LABELS = ["positive", "negative"]

@@ -20,9 +20,9 @@ from PIL import Image
 from torch import nn
 
 from verbalize.adapters.vision import ImageClassifier, imagenet_labels, load_classifier, resolve_module
-from verbalize.config import Config
-from verbalize.errors import UserError
-from verbalize.pipeline.image import ImageExplainer, ImageResult
+from verbalize.core.config import Config
+from verbalize.core.errors import UserError
+from verbalize.pipeline.image.explainer import ImageExplainer, ImageResult
 
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:FutureWarning")
 
@@ -353,8 +353,8 @@ def test_torchscript_file(torch_files) -> None:
     assert clf.labels == [f"class {i}" for i in range(10)]
     # TorchScript modules take no forward hooks, so there is no CAM layer; perturbation methods work.
     assert clf.target_layer is None
-    result = _explain(clf, **{"saliency.method": "occlusion", "saliency.occlusion_window": 56,
-                              "saliency.occlusion_stride": 56})
+    result = _explain(clf, **{"saliency.method": "occlusion", "saliency.occlusion.window": 56,
+                              "saliency.occlusion.stride": 56})
     _check_map(result)
     assert result.explanation.attribution.params["windows"] == 16
     with pytest.raises(UserError, match="no target layer"):
@@ -366,7 +366,7 @@ def test_torchscript_file(torch_files) -> None:
 def test_model_without_conv_loads_and_takes_a_layer(torch_files) -> None:
     clf = load_classifier(str(torch_files["no_conv"]))
     assert clf.labels == [f"class {i}" for i in range(5)] and clf.target_layer is None
-    with pytest.raises(UserError, match="pass --layer"):
+    with pytest.raises(UserError, match="--layer"):
         _explain(clf)
     clf = load_classifier(str(torch_files["no_conv"]), target_layer="pool")  # the advice can be followed
     assert clf.target_layer is clf.model.pool

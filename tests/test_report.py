@@ -8,14 +8,13 @@ import re
 from pathlib import Path
 
 import pytest
-import typer
 from browser_fixtures import PAYLOAD, sample_results, store_run
 from typer.testing import CliRunner
 
-from verbalize.cli_service import register
+from verbalize.cli import app as verbalize_app
 from verbalize.eval.agreement import agreement_matrix
 from verbalize.report.export import ReportItem, flatten_item
-from verbalize.report.html import highlight_claims, render_report, summarize, token_heatmap
+from verbalize.report.run import highlight_claims, render_report, summarize, token_heatmap
 from verbalize.store import Store
 
 
@@ -31,9 +30,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def cli_result(run_dir: Path):
-    app = typer.Typer()
-    register(app)
-    return CliRunner().invoke(app, ["report", str(run_dir), "--export", "jsonl,csv", "--export", "parquet"])
+    return CliRunner().invoke(verbalize_app, ["report", str(run_dir), "--export", "jsonl,csv", "--export", "parquet"])
 
 
 def test_report_is_one_self_contained_file(run_dir: Path, cli_result) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from verbalize.pipeline.scoring import Scorer, value_key
+from verbalize.core.scoring import Scorer, value_key
 
 
 def test_batches_dedupes_and_counts() -> None:

@@ -30,9 +30,9 @@ from verbalize.adapters.segmenters import (
     mask_choice_scores,
     saliency_agreement,
 )
-from verbalize.config import SegmenterConfig
-from verbalize.errors import UserError
-from verbalize.pipeline.segmentation import (
+from verbalize.core.config import SegmenterConfig
+from verbalize.core.errors import UserError
+from verbalize.pipeline.image.segmentation import (
     make_prompts,
     make_segmenter,
     mask_bbox,

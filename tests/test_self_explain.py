@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from verbalize.errors import InputError
-from verbalize.eval.agreement import METRICS as AGREEMENT_METRICS
-from verbalize.pipeline.inputs_text import read_texts
+from verbalize.core.errors import InputError
+from verbalize.eval.agreement import AGREEMENT_METRICS
+from verbalize.pipeline.text.inputs import read_texts
 
 LABELS = ["negative", "positive"]
 TEXTS = [
@@ -33,11 +33,8 @@ EXPLANATIONS = ["pe", "ep", "pe-topk", "ep-topk", "occlusion", "lime", "shap"]
 FAITHFULNESS = ["comprehensiveness", "sufficiency", "df_mit", "df_frac", "rank_del"]
 OPTIONS = {"max_tokens": 32, "lime_samples": 30, "shap_max_evals": 30}
 
-# Runs the real command; registers the text commands when cli.py does not (yet) do it itself.
-DRIVER = ("import sys; from verbalize import cli, cli_text\n"
-          "names = {getattr(c, 'name', None) for c in cli.app.registered_commands}\n"
-          "if 'self-explain' not in names: cli_text.register(cli.app)\n"
-          "sys.argv[0] = 'verbalize'; cli.main()")
+# Runs the real command.
+DRIVER = "import sys; from verbalize import cli\nsys.argv[0] = 'verbalize'; cli.main()"
 
 
 def cli(*args: object, timeout: float = 1500, **env_vars: str) -> subprocess.CompletedProcess[str]:
@@ -96,7 +93,7 @@ def test_missing_and_binary_inputs(tmp_path: Path) -> None:
 
 def test_bad_study_options_fail_before_any_model_loads() -> None:
     from verbalize import compare_self_explanations
-    from verbalize.errors import UserError
+    from verbalize.core.errors import UserError
 
     with pytest.raises(UserError, match="at least two distinct"):
         compare_self_explanations(["fine"], labels=["positive"])
@@ -107,9 +104,10 @@ def test_bad_study_options_fail_before_any_model_loads() -> None:
 
 
 def test_the_text_journey_is_a_batch_kind() -> None:
-    from verbalize.pipeline import batch, text
+    from verbalize.pipeline.batch.kinds import BATCH_KINDS, processor_factory
 
-    assert batch.processor_factory("text") is text._batch_processor
+    assert set(BATCH_KINDS.names()) == {"image", "text"}
+    assert processor_factory("text") is BATCH_KINDS.get("text").obj
 
 
 # ---------------------------------------------------------------- prompts
@@ -117,7 +115,7 @@ def test_the_text_journey_is_a_batch_kind() -> None:
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_prompts_carry_the_task_labels_direction_and_k(strategy: str) -> None:
-    from verbalize.pipeline.text import PROMPTS, elicitation_messages
+    from verbalize.pipeline.text.elicit import PROMPTS, elicitation_messages
     from verbalize.prompts import load_prompt
 
     prompt = load_prompt(PROMPTS[strategy])
@@ -151,7 +149,7 @@ def test_prompts_carry_the_task_labels_direction_and_k(strategy: str) -> None:
 def study(tmp_path_factory: pytest.TempPathFactory):
     """The whole study on two texts, through the public API, written to disk."""
     from verbalize import compare_self_explanations
-    from verbalize.config import Config
+    from verbalize.core.config import Config
 
     out = tmp_path_factory.mktemp("study")
     result = compare_self_explanations(TEXTS, Config(), labels=LABELS, strategies=STRATEGIES, **OPTIONS)
@@ -215,19 +213,19 @@ def test_parse_failures_are_recorded_with_the_raw_answer(study) -> None:
 def test_agreement_matrices_cover_every_pair(study) -> None:
     result, _, _ = study
     for it in result.items:
-        assert set(it.agreement) == set(AGREEMENT_METRICS)
+        assert set(it.agreement) == set(AGREEMENT_METRICS.names())
         for m in it.agreement.values():
             assert m.names == EXPLANATIONS and len(m.values) == len(EXPLANATIONS)
             assert all(len(row) == len(EXPLANATIONS) for row in m.values)
         fa = it.agreement["feature_agreement"]
         assert all(fa.values[i][i] == 1.0 for i in range(len(EXPLANATIONS)))
-    assert set(result.summary.agreement) == set(AGREEMENT_METRICS)
+    assert set(result.summary.agreement) == set(AGREEMENT_METRICS.names())
 
 
 def test_outputs_are_written_and_well_formed(study) -> None:
     result, out, paths = study
     expected = {"items.jsonl", "accuracy.csv", "faithfulness.csv", "coverage.csv", "study.json", "study.html",
-                *(f"agreement_{m}.csv" for m in AGREEMENT_METRICS)}
+                *(f"agreement_{m}.csv" for m in AGREEMENT_METRICS.names())}
     assert set(paths) == expected and {p.name for p in out.iterdir()} == expected  # no temporary leftovers
 
     lines = [json.loads(line) for line in (out / "items.jsonl").read_text().splitlines()]
@@ -268,7 +266,7 @@ def test_outputs_are_written_and_well_formed(study) -> None:
 
 
 def test_model_text_is_escaped_in_the_page(study) -> None:
-    from verbalize.pipeline.study_outputs import render_study
+    from verbalize.report.study import render_study
 
     result, _, _ = study
     evil = result.model_copy(deep=True)

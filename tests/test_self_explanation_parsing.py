@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from verbalize.pipeline.self_explanation import (
-    STRATEGIES,
-    parse_self_explanation,
-    tokenize,
-    topk_count,
-)
-from verbalize.types import SelfExplanation
+from verbalize.pipeline.text.parse import parse_self_explanation
+from verbalize.pipeline.text.tokens import STRATEGIES, tokenize, topk_count
+from verbalize.pipeline.text.types import SelfExplanation
 
 SENT = "The movie was not good , but the acting was great ."
 TOK = tokenize(SENT)  # The movie was not good , but the acting was great .

@@ -20,7 +20,7 @@ from browser_fixtures import FAST, ROOT, fast_config, free_port, image_service, 
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from verbalize.samples import sample_path
+from verbalize.pipeline.image.samples import sample_path
 from verbalize.service.app import ServiceSettings, create_app
 from verbalize.store import Store
 
@@ -259,7 +259,7 @@ def test_real_uvicorn_process_serves_healthz_explain_and_docs(tmp_path: Path) ->
 
 def test_serve_refuses_a_public_address_without_a_token() -> None:
     env = {k: v for k, v in os.environ.items() if k != "VERBALIZE_API_TOKEN"}
-    r = subprocess.run([sys.executable, "-m", "verbalize.cli_service", "serve", "--host", "0.0.0.0"],
+    r = subprocess.run([sys.executable, "-m", "verbalize.cli", "serve", "--host", "0.0.0.0"],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2
     assert r.stderr.strip() == ("error: refusing to listen on 0.0.0.0 without VERBALIZE_API_TOKEN: "

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select, text
 
-from verbalize.errors import UserError
+from verbalize.core.errors import UserError
 from verbalize.store import ItemSpec, Store, items_table, results_table
 
 PG_URL = os.environ.get("VERBALIZE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

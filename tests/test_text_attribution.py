@@ -12,10 +12,10 @@ import typer
 from typer.testing import CliRunner
 
 from verbalize.adapters.text import VaderClassifier
-from verbalize.cli_text_explain import register
-from verbalize.errors import UserError
-from verbalize.pipeline.attribution.text import attribute_text
-from verbalize.pipeline.scoring import Scorer
+from verbalize.cli import app as verbalize_app
+from verbalize.core.errors import UserError
+from verbalize.core.scoring import Scorer
+from verbalize.pipeline.text.methods import attribute_text
 
 TOKENS = "The movie was great , but the ending was awful .".split()
 GREAT, AWFUL = TOKENS.index("great"), TOKENS.index("awful")
@@ -115,14 +115,7 @@ def test_bad_requests_are_user_errors(vader: VaderClassifier) -> None:
 
 @pytest.fixture(scope="module")
 def cli() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-
-    @app.callback()
-    def _root() -> None:  # a group, as in the real app, so the command is addressed by name
-        pass
-
-    return app
+    return verbalize_app
 
 
 def test_explain_text_json_and_out_dir(cli: typer.Typer, tmp_path: Path) -> None:

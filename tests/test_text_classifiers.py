@@ -22,8 +22,8 @@ from verbalize.adapters.text import (
     load_text_classifier,
     stated_probabilities,
 )
-from verbalize.errors import UserError
-from verbalize.pipeline.attribution.text import attribute_text
+from verbalize.core.errors import UserError
+from verbalize.pipeline.text.methods import attribute_text
 
 SENTENCE = "The movie was great but the ending was awful"
 

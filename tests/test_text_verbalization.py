@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from verbalize.pipeline.text_verbalization import (
+from verbalize.pipeline.text.verbalize import (
     TextVerbalization,
     coverage_at_k,
     llm_verbalization,
@@ -16,7 +16,7 @@ from verbalize.pipeline.text_verbalization import (
     search_spans,
     template_verbalization,
 )
-from verbalize.pipeline.text_verification import extract_citations, verify_text_verbalization
+from verbalize.pipeline.text.verify import extract_citations, verify_text_verbalization
 
 LABELS = ["negative", "positive"]
 # "wonderful , moving story" is the evidence; "not" speaks against; "a" and "today" are neutral.

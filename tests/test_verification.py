@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from verbalize.pipeline.verbalization import template_verbalization
-from verbalize.pipeline.verification import verify_text
-from verbalize.types import ClassScore, FactSheet
+from verbalize.core.types import ClassScore
+from verbalize.pipeline.image.types import FactSheet
+from verbalize.pipeline.image.verbalize import template_verbalization
+from verbalize.pipeline.image.verify import verify_text
 
 
 @pytest.fixture

@@ -11,15 +11,15 @@ __version__ = "0.1.0"
 __all__ = ["explain_image", "compare_self_explanations", "load_config", "Config"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from verbalize.config import Config, load_config
-    from verbalize.pipeline.image import explain_image
-    from verbalize.pipeline.text import compare_self_explanations
+    from verbalize.core.config import Config, load_config
+    from verbalize.pipeline.image.explainer import explain_image
+    from verbalize.pipeline.text.study import compare_self_explanations
 
 _LAZY = {
-    "explain_image": "verbalize.pipeline.image",
-    "compare_self_explanations": "verbalize.pipeline.text",
-    "load_config": "verbalize.config",
-    "Config": "verbalize.config",
+    "explain_image": "verbalize.pipeline.image.explainer",
+    "compare_self_explanations": "verbalize.pipeline.text.study",
+    "load_config": "verbalize.core.config",
+    "Config": "verbalize.core.config",
 }
 
 

@@ -45,7 +45,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
-from verbalize.errors import UserError
+from verbalize.core.errors import UserError
 
 RunKind = Literal["image", "text"]
 ItemStatus = Literal["pending", "done", "failed"]
@@ -444,7 +444,7 @@ class Store:
     def progress(self, run_id: int) -> dict[str, int]:
         """Counts by status: total, done, failed, pending."""
         with self.engine.connect() as c:
-            counts = dict(c.execute(select(items_table.c.status, func.count())
+            counts: dict[str, int] = dict(c.execute(select(items_table.c.status, func.count())
                                     .where(items_table.c.run_id == run_id).group_by(items_table.c.status)).all())
         out = {s: int(counts.get(s, 0)) for s in ("done", "failed", "pending")}
         return {"total": sum(out.values()), **out}

@@ -30,7 +30,7 @@ from typing import BinaryIO
 import httpx
 import platformdirs
 
-from verbalize.errors import UserError
+from verbalize.core.errors import UserError
 
 ProgressCallback = Callable[[int, int | None], None]
 """Called as `progress(bytes_done, bytes_total_or_None)` while a download runs."""

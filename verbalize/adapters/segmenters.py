@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 import torch
 
-from verbalize.errors import UserError
+from verbalize.core.errors import UserError
 
 SAM_MISSING_HINT = "run `verbalize models pull sam-vit-b` or set VERBALIZE_SAM_CHECKPOINT"
 
@@ -290,7 +290,8 @@ class GrabCutSegmenter:
         cv2.setRNGSeed(self.seed)  # GrabCut's GMM initialisation draws from OpenCV's RNG
         bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
         labels = seeds.copy()
-        cv2.grabCut(np.ascontiguousarray(small), labels, None, bgd, fgd, self.iterations, cv2.GC_INIT_WITH_MASK)
+        cv2.grabCut(np.ascontiguousarray(small), labels, None, bgd, fgd,  # type: ignore[call-overload]
+                    self.iterations, cv2.GC_INIT_WITH_MASK)
         fg = np.isin(labels, (cv2.GC_FGD, cv2.GC_PR_FGD))
         fg = _components_touching(fg, seeds == cv2.GC_FGD)
         if scale < 1:

@@ -23,9 +23,9 @@ import torch
 from PIL import Image
 from torch import nn
 
-from verbalize.errors import UserError
-from verbalize.pipeline.scoring import Scorer
-from verbalize.types import ClassScore, Prediction
+from verbalize.core.errors import UserError
+from verbalize.core.scoring import Scorer
+from verbalize.core.types import ClassScore, Prediction
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -320,15 +320,16 @@ def _load_timm(spec: str, device: str) -> ImageClassifier:
     cfg = resolve_data_config({}, model=model)
     crop = int(cfg["input_size"][-1])
     resize = int(round(crop / cfg.get("crop_pct", 0.875)))
-    n_classes = model.num_classes
+    n_classes = int(model.num_classes)  # type: ignore[arg-type]
     labels = imagenet_labels() if n_classes == 1000 else [f"class {i}" for i in range(n_classes)]
     prefix = getattr(model, "num_prefix_tokens", 0)
     if prefix or hasattr(model, "blocks"):
         layer, path = resolve_module(model, "blocks.-1.norm1"), "blocks.-1.norm1"
         reshape = vit_reshape(prefix)
     else:
-        path = model.feature_info[-1]["module"] if getattr(model, "feature_info", None) else None
-        layer, path = (resolve_module(model, path), path) if path else _auto_layer(model, name, {})
+        info: Any = getattr(model, "feature_info", None)
+        found: str | None = info[-1]["module"] if info else None
+        layer, path = (resolve_module(model, found), found) if found else _auto_layer(model, name, {})  # type: ignore[assignment]
         reshape = None
     return ImageClassifier(model=model, name=f"timm:{name}", labels=labels, crop=crop, resize=resize,
                            mean=tuple(cfg["mean"]), std=tuple(cfg["std"]), target_layer=layer,

@@ -30,6 +30,8 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from verbalize.core.registry import Registry
+
 RankBy = Literal["abs", "signed"]
 Scores = Sequence[float] | np.ndarray
 
@@ -185,16 +187,21 @@ def iou(a: Scores, b: Scores, k: int | None = None, rank_by: RankBy = "abs") -> 
 
 Metric = Callable[..., float]
 
-METRICS: dict[str, Metric] = {
-    "feature_agreement": feature_agreement,
-    "rank_agreement": rank_agreement,
-    "sign_agreement": sign_agreement,
-    "signed_rank_agreement": signed_rank_agreement,
-    "rank_correlation": rank_correlation,
-    "pairwise_rank_agreement": pairwise_rank_agreement,
-    "iou": iou,
-}
-"""Every agreement metric by name; adding a metric is one function plus one line here."""
+AGREEMENT_METRICS: Registry[Metric] = Registry("agreement metric")
+"""Every agreement metric, each ``fn(a, b, k=None, rank_by="abs") -> float``, with its title, range
+and direction (higher = the two explanations agree more). Adding one is a function plus one entry."""
+
+for _name, _fn, _title, _range in (
+    ("feature_agreement", feature_agreement, "feature agreement", (0.0, 1.0)),
+    ("rank_agreement", rank_agreement, "rank agreement", (0.0, 1.0)),
+    ("sign_agreement", sign_agreement, "sign agreement", (0.0, 1.0)),
+    ("signed_rank_agreement", signed_rank_agreement, "signed rank agreement", (0.0, 1.0)),
+    ("rank_correlation", rank_correlation, "rank correlation (Spearman)", (-1.0, 1.0)),
+    ("pairwise_rank_agreement", pairwise_rank_agreement, "pairwise rank agreement", (0.0, 1.0)),
+    ("iou", iou, "IoU of the top-k sets", (0.0, 1.0)),
+):
+    AGREEMENT_METRICS.register(_name, description=(_fn.__doc__ or _title).strip().splitlines()[0],
+                               title=_title, range=_range, direction="higher")(_fn)
 
 
 @dataclass(frozen=True)
@@ -236,10 +243,10 @@ def agreement_matrix(
             "all explanations must score the same tokens: "
             + ", ".join(f"{n}={v.size}" for n, v in zip(names, vectors, strict=True))
         )
-    chosen = list(METRICS) if metrics is None else list(metrics)
+    chosen = AGREEMENT_METRICS.names() if metrics is None else [AGREEMENT_METRICS.canonical(m) for m in metrics]
     out: dict[str, AgreementMatrix] = {}
     for name in chosen:
-        fn = METRICS[name]
+        fn = AGREEMENT_METRICS.get(name).obj
         m = np.full((len(names), len(names)), math.nan)
         for i, j in combinations_with_replacement(range(len(names)), 2):
             m[i, j] = m[j, i] = fn(vectors[i], vectors[j], k=k, rank_by=rank_by)

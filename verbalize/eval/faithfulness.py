@@ -7,7 +7,7 @@ them from DeYoung et al. 2020 (comprehensiveness, sufficiency), Chrysostomou & A
 Conventions shared by every function here:
 
 * ``scorer(list_of_token_lists) -> (m, n_labels)`` array of label probabilities;
-  ``verbalize.pipeline.scoring.Scorer`` is one. Each function builds all of its perturbations of
+  ``verbalize.core.scoring.Scorer`` is one. Each function builds all of its perturbations of
   the text first and scores them in ONE scorer call (the scorer batches and removes duplicates).
 * A perturbation deletes tokens; the survivors keep their text order.
 * ``p(x)`` is the probability of ``label_index`` for input x. ``scores`` are attributions towards
@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
+
+from verbalize.core.registry import Registry
 
 TokenScorer = Callable[[list[list[str]]], np.ndarray]
 
@@ -268,15 +270,18 @@ def faithfulness_report(
     }
 
 
-METRICS: dict[str, Callable[..., Any]] = {
-    "comprehensiveness": comprehensiveness,
-    "sufficiency": sufficiency,
-    "df_mit": df_mit,
-    "df_frac": df_frac,
-    "rank_del": rank_del,
-}
-"""Every metric by name, each callable as ``fn(scorer, tokens, scores, label_index)``; the same
-names key ``faithfulness_report``, which computes all five from one shared batch."""
+FAITHFULNESS_METRICS: Registry[Callable[..., Any]] = Registry("faithfulness metric")
+"""Every metric, each callable as ``fn(scorer, tokens, scores, label_index)``, with its title, range
+and direction; the same names key ``faithfulness_report``, which computes all five from one batch."""
+
+for _name, _fn, _title, _range, _direction in (
+    ("comprehensiveness", comprehensiveness, "comprehensiveness", (-1.0, 1.0), "higher"),
+    ("sufficiency", sufficiency, "sufficiency", (0.0, 1.0), "lower"),
+    ("df_mit", df_mit, "DF-MIT (decision flip, most important token)", (0.0, 1.0), "higher"),
+    ("df_frac", df_frac, "DF-Frac (share of tokens until the decision flips)", (0.0, 1.0), "lower"),
+    ("rank_del", rank_del, "Rank-Del (Spearman with single-token deletion)", (-1.0, 1.0), "higher"),
+):
+    FAITHFULNESS_METRICS.register(_name, description=_title, title=_title, range=_range, direction=_direction)(_fn)
 
 
 def flip_share(flags: Iterable[bool | None]) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from verbalize.pipeline.scoring import Scorer
+from verbalize.core.scoring import Scorer
 
 
 def deletion_insertion(scorer: Scorer[np.ndarray], view: np.ndarray, view_map: np.ndarray, target: int,

@@ -28,7 +28,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from verbalize.errors import UserError
+from verbalize.core.errors import UserError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 

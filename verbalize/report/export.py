@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from verbalize.errors import UserError
-from verbalize.report.images import write_atomic
+from verbalize.core.errors import UserError
+from verbalize.core.files import write_atomic
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]
 EXPORT_FORMATS: tuple[str, ...] = ("jsonl", "csv", "parquet")

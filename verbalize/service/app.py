@@ -35,13 +35,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from verbalize import __version__
-from verbalize.config import Config
-from verbalize.errors import InputError, UserError
+from verbalize.core.config import Config
+from verbalize.core.errors import InputError, UserError
 from verbalize.service.auth import TOKEN_ENV, AuthError, require_token
 from verbalize.service.jobs import ExplainOptions, JobInfo, JobManager, JobRequest
 
 log = logging.getLogger("verbalize.service")
 HERE = Path(__file__).parent
+SHARED_CSS = HERE.parent / "report" / "templates" / "verbalize.css"
 
 
 class ServiceSettings(BaseSettings):
@@ -174,12 +175,12 @@ class ImageService:
     MAX_EXPLAINERS = 8
 
     def __init__(self, config: Config) -> None:
-        from verbalize.pipeline.image import ImageExplainer
+        from verbalize.pipeline.image.explainer import ImageExplainer
 
         self.config = config
         self.base = ImageExplainer(config)
-        if set(config.verbalizers) & {"llm", "vlm"}:
-            self.base._get_llm()  # load the language model now, not on the first request
+        if _uses_llm(config):
+            _ = self.base.llm  # load the language model now, not on the first request
         self.lock = threading.Lock()
         self._explainers: OrderedDict[tuple[Any, ...], Any] = OrderedDict({self._key(config): self.base})
 
@@ -188,17 +189,16 @@ class ImageService:
         return cfg.saliency.method, cfg.segmenter.kind, tuple(cfg.verbalizers), cfg.seed
 
     def explainer(self, options: ExplainOptions) -> Any:
-        from verbalize.pipeline.image import ImageExplainer
+        from verbalize.pipeline.image.explainer import ImageExplainer
 
         cfg = self.config.with_overrides(**options.overrides())
         key = self._key(cfg)
         if key in self._explainers:
             self._explainers.move_to_end(key)
             return self._explainers[key]
-        needs_llm = bool(set(cfg.verbalizers) & {"llm", "vlm"})
-        # _get_llm: the base explainer's language model, loaded once and shared by all explainers.
+        # The base explainer's language model, loaded once and shared by all explainers.
         explainer = ImageExplainer(cfg, classifier=self.base.classifier,
-                                   llm=self.base._get_llm() if needs_llm else None)
+                                   llm=self.base.llm if _uses_llm(cfg) else None)
         self._explainers[key] = explainer
         while len(self._explainers) > self.MAX_EXPLAINERS:  # least recently used first
             self._explainers.popitem(last=False)
@@ -240,6 +240,13 @@ class SelfExplanationRequest(BaseModel):
 
 
 # ---------------------------------------------------------------- errors
+
+
+def _uses_llm(cfg: Config) -> bool:
+    """Whether any configured verbalizer needs a language model (the registry says which do)."""
+    from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS
+
+    return any(IMAGE_VERBALIZERS.get(v).meta.get("uses_llm") for v in cfg.verbalizers if v in IMAGE_VERBALIZERS)
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -307,9 +314,9 @@ def _parse_options(options: str | None, **fields: Any) -> ExplainOptions:
     except ValidationError as e:
         raise UserError(f"options: {_validation_message(list(e.errors()))}") from None
     if parsed.method:
-        from verbalize.pipeline.attribution.image import method_name
+        from verbalize.pipeline.image.methods import method_entry
 
-        method_name(parsed.method)
+        method_entry(parsed.method)
     return parsed
 
 
@@ -405,10 +412,11 @@ REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; fram
 
 def _pages(app: FastAPI, templates: Jinja2Templates) -> None:
     def context() -> dict[str, Any]:
-        from verbalize.pipeline.attribution.image import METHODS
+        from verbalize.pipeline.image.methods import SALIENCY_METHODS
+        from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS
 
-        return {"methods": list(METHODS), "segmenters": ["auto", "grabcut", "sam"],
-                "verbalizers": ["template", "llm", "vlm", "all"], "version": __version__,
+        return {"methods": SALIENCY_METHODS.names(), "segmenters": ["auto", "grabcut", "sam"],
+                "verbalizers": [*IMAGE_VERBALIZERS.names(), "all"], "version": __version__,
                 "auth_required": bool(app.state.api_token),
                 "default_method": app.state.config.saliency.method}
 
@@ -501,6 +509,12 @@ def create_app(config: Config | None = None, *, store_url: str | None = None, ru
     templates = Jinja2Templates(directory=HERE / "templates")
     _pages(app, templates)
     _docs(app)
+
+    @app.get("/static/verbalize.css", include_in_schema=False)
+    async def shared_stylesheet() -> Response:
+        # The reports' own stylesheet (verbalize/report/templates/verbalize.css): one file, two users.
+        return Response(SHARED_CSS.read_bytes(), media_type="text/css")
+
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
 

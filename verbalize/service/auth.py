@@ -11,7 +11,7 @@ import ipaddress
 
 from fastapi import Request
 
-from verbalize.errors import UserError
+from verbalize.core.errors import UserError
 
 TOKEN_ENV = "VERBALIZE_API_TOKEN"
 

@@ -26,9 +26,9 @@ from typing import Any, Literal
 from fastapi import HTTPException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from verbalize.config import Config
-from verbalize.errors import InputError, UserError
-from verbalize.report.images import write_atomic
+from verbalize.core.config import Config
+from verbalize.core.errors import InputError, UserError
+from verbalize.core.files import write_atomic
 from verbalize.store import RunRecord, Store
 
 log = logging.getLogger("verbalize.service.jobs")
@@ -46,7 +46,7 @@ class ExplainOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    method: str | None = Field(default=None, description="gradcam, gradcam++, eigencam, scorecam, layercam, shap, occlusion, lime")
+    method: str | None = Field(default=None, description="a saliency method (GET /healthz lists them; `verbalize methods`)")
     segmenter: Literal["auto", "sam", "grabcut"] | None = None
     verbalizer: str | None = Field(default=None, description="template, llm, vlm, all, or a comma-separated list")
     seed: int | None = None
@@ -55,7 +55,9 @@ class ExplainOptions(BaseModel):
         verbalizers = None
         if self.verbalizer:
             v = self.verbalizer.strip()
-            verbalizers = ["template", "llm", "vlm"] if v == "all" else [p.strip() for p in v.split(",") if p.strip()]
+            from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS
+
+            verbalizers = IMAGE_VERBALIZERS.names() if v == "all" else [p.strip() for p in v.split(",") if p.strip()]
         return {"saliency.method": self.method, "segmenter.kind": self.segmenter, "verbalizers": verbalizers,
                 "seed": self.seed}
 
@@ -153,9 +155,9 @@ class JobManager:
         overrides = {**spec.config, **{k: v for k, v in spec.options.overrides().items() if v is not None}}
         cfg = self.config.with_overrides(**overrides)
         if spec.options.method:
-            from verbalize.pipeline.attribution.image import method_name
+            from verbalize.pipeline.image.methods import method_entry
 
-            method_name(spec.options.method)
+            method_entry(spec.options.method)
         return cfg
 
     def _check_inside_roots(self, path: Path, what: str) -> None:
@@ -196,8 +198,8 @@ class JobManager:
             return self._accept(spec, name, folder, check_items=False)
 
     def _accept(self, spec: JobRequest, name: str, input_path: Path, *, check_items: bool) -> JobInfo:
-        from verbalize.pipeline.batch import processor_factory
-        from verbalize.pipeline.batch_inputs import discover
+        from verbalize.pipeline.batch.inputs import discover
+        from verbalize.pipeline.batch.kinds import processor_factory
 
         cfg = self._job_config(spec)
         batch = discover(input_path)
@@ -241,7 +243,7 @@ class JobManager:
         return {"queued": self._queue.qsize(), "running": self.current is not None}
 
     def report(self, job_id: str) -> str:
-        from verbalize.report.html import render_report
+        from verbalize.report.run import render_report
 
         run = self._run(job_id)
         return render_report(self.store.items(run.id, with_artifacts=True), run)
@@ -273,7 +275,7 @@ class JobManager:
                 self.current = None
 
     def _execute(self, run: RunRecord) -> None:
-        from verbalize.pipeline.batch import BatchProgress, process_pending
+        from verbalize.pipeline.batch.runner import BatchProgress, process_pending
 
         try:
             cfg = Config.model_validate(run.config)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from verbalize.config import Config
-from verbalize.errors import UserError
+from verbalize.core.config import Config
+from verbalize.core.errors import UserError
 
 _EXPLAIN_OPTIONS = {"model", "methods", "target", "labels", "task_prompt", "seed", "lime_samples", "shap_max_evals"}
 _STUDY_OPTIONS = {"labels", "task_prompt", "strategies", "methods", "lime_samples", "shap_max_evals", "max_tokens",
@@ -42,14 +42,15 @@ class TextService:
     def explain_text(self, text: str, label: str | None, options: dict[str, Any]) -> dict[str, Any]:
         """Occlusion / LIME / SHAP on one text. `options.model`: 'llm' (the service's LLM, default),
         'vader'; loading other models per request is not offered (they would load on every call)."""
-        from verbalize.adapters.text import LLMClassifier, load_text_classifier
-        from verbalize.pipeline.attribution.text import explain_text_tokens
-        from verbalize.pipeline.self_explanation import tokenize
+        from verbalize.adapters.text import LLMClassifier, TextClassifier, load_text_classifier
+        from verbalize.pipeline.text.methods import explain_text_tokens
+        from verbalize.pipeline.text.tokens import tokenize
 
         _check(options, _EXPLAIN_OPTIONS)
         model = options.get("model", "llm")
         labels = options.get("labels") or ["negative", "positive"]
         with self._lock:
+            clf: TextClassifier
             if model == "llm":
                 clf = LLMClassifier(self.backend(), labels, task_prompt=options.get("task_prompt"))
             elif model == "vader":
@@ -64,7 +65,7 @@ class TextService:
 
     def self_explanations(self, texts: list[str], options: dict[str, Any]) -> dict[str, Any]:
         """Huang et al.'s study on a few texts with the service's LLM; same options as `self-explain`."""
-        from verbalize.pipeline.text import compare_self_explanations
+        from verbalize.pipeline.text.study import compare_self_explanations
 
         _check(options, _STUDY_OPTIONS)
         opts = dict(options)

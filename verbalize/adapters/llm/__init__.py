@@ -7,13 +7,14 @@ Specs:
     openai:MODEL@http://host:port/v1   any OpenAI-compatible server: vLLM, Ollama, LM Studio, llama.cpp
     langchain:package.module:NAME      a langchain-core chat model object (or a factory returning one)
 
-Adding a backend is one `ChatBackend` subclass plus one branch below.
+Adding a backend is one `ChatBackend` subclass plus one `@LLM_BACKENDS.register(...)` factory below.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from typing import Any
 
 from verbalize.adapters.llm.base import (
@@ -27,8 +28,12 @@ from verbalize.adapters.llm.base import (
     parse_label,
 )
 from verbalize.adapters.llm.cache import ResponseCache, cache_dir
-from verbalize.config import LLMConfig
-from verbalize.errors import UserError
+from verbalize.core.config import LLMConfig
+from verbalize.core.errors import UserError
+from verbalize.core.registry import Registry
+
+BackendFactory = Callable[[str, str, dict[str, Any]], ChatBackend]
+"""(rest of the spec, the whole spec, settings) -> a backend."""
 
 SPEC_HELP = "use local, local:/path/or/file.gguf, openai:MODEL, openai:MODEL@http://host:port/v1 or langchain:module:object"
 
@@ -85,27 +90,49 @@ def make_backend(
         return LangChainBackend(spec, **settings)
     text = (config.backend if isinstance(spec, LLMConfig) else str(spec)).strip()
     kind, _, rest = text.partition(":")
-    if kind == "local":
-        from verbalize.adapters.llm.local import LocalBackend
+    if kind not in LLM_BACKENDS:
+        raise UserError(f"unknown LLM backend '{text}': {SPEC_HELP}")
+    return LLM_BACKENDS.get(kind).obj(rest, text, settings)
 
-        return LocalBackend(rest or None, **settings)
-    if kind == "openai":
-        from verbalize.adapters.llm.openai import OpenAIBackend
 
-        model, _, url = rest.partition("@")
-        if not model:
-            raise UserError(f"LLM backend '{text}': name the model, e.g. openai:gpt-4o-mini")
-        if url and not url.startswith(("http://", "https://")):
-            raise UserError(f"LLM backend '{text}': the endpoint must be an http(s) URL, e.g. openai:MODEL@http://localhost:8000/v1")
-        return OpenAIBackend(model, base_url=url or None, **settings)
-    if kind == "langchain":
-        from verbalize.adapters.llm.langchain import LangChainBackend
+LLM_BACKENDS: Registry[BackendFactory] = Registry("LLM backend")
+"""Every backend, by the prefix of its spec (``local:…``, ``openai:…``, ``langchain:…``). An entry's
+`obj` builds the backend from the rest of the spec; its metadata names the spec prefix and the
+backend's capabilities (images, logprobs, shared_prefix), so callers ask for a capability instead
+of a backend's name."""
 
-        if not rest:
-            raise UserError("the langchain backend needs a model: langchain:package.module:NAME, "
-                            "or make_backend(chat_model) / LangChainBackend(chat_model) from Python")
-        return LangChainBackend(_import_chat_model(rest), **settings)
-    raise UserError(f"unknown LLM backend '{text}': {SPEC_HELP}")
+
+@LLM_BACKENDS.register("local", prefix="local:", capabilities=("logprobs", "shared_prefix"),
+                       libraries=("torch", "transformers", "gguf"),
+                       description="in-process transformers model; the embedded SmolLM2-135M by default")
+def _local(rest: str, text: str, settings: dict[str, Any]) -> ChatBackend:
+    from verbalize.adapters.llm.local import LocalBackend
+
+    return LocalBackend(rest or None, **settings)
+
+
+@LLM_BACKENDS.register("openai", prefix="openai:", capabilities=("images", "logprobs"), libraries=("openai",),
+                       description="OpenAI or any OpenAI-compatible server (vLLM, Ollama, llama.cpp)")
+def _openai(rest: str, text: str, settings: dict[str, Any]) -> ChatBackend:
+    from verbalize.adapters.llm.openai import OpenAIBackend
+
+    model, _, url = rest.partition("@")
+    if not model:
+        raise UserError(f"LLM backend '{text}': name the model, e.g. openai:gpt-4o-mini")
+    if url and not url.startswith(("http://", "https://")):
+        raise UserError(f"LLM backend '{text}': the endpoint must be an http(s) URL, e.g. openai:MODEL@http://localhost:8000/v1")
+    return OpenAIBackend(model, base_url=url or None, **settings)
+
+
+@LLM_BACKENDS.register("langchain", prefix="langchain:", capabilities=("images",), libraries=("langchain-core",),
+                       description="any langchain-core chat model object")
+def _langchain(rest: str, text: str, settings: dict[str, Any]) -> ChatBackend:
+    from verbalize.adapters.llm.langchain import LangChainBackend
+
+    if not rest:
+        raise UserError("the langchain backend needs a model: langchain:package.module:NAME, "
+                        "or make_backend(chat_model) / LangChainBackend(chat_model) from Python")
+    return LangChainBackend(_import_chat_model(rest), **settings)
 
 
 __all__ = [
@@ -114,6 +141,7 @@ __all__ = [
     "LabelScores",
     "LLMCall",
     "LLMError",
+    "LLM_BACKENDS",
     "Message",
     "ResponseCache",
     "cache_dir",

@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from verbalize.adapters.llm.cache import ResponseCache, cache_key
 from verbalize.adapters.llm.reliability import CallFailed, RetryPolicy, describe
-from verbalize.errors import UserError
+from verbalize.core.errors import UserError
 from verbalize.prompts import load_prompt
 
 T = TypeVar("T")
@@ -276,7 +276,10 @@ class ChatBackend(ABC):
     """The interface every chat backend implements; see the module docstring for what it adds."""
 
     backend: ClassVar[str] = "?"
-    supports_images: ClassVar[bool] = False
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    """What this backend can do beyond chat: "images" (image content parts), "logprobs" (token
+    log-probabilities, so label probabilities are measured rather than parsed), "shared_prefix"
+    (an in-process model whose KV cache `shared_prefix_engine()` reuses across prompts)."""
     call_errors: ClassVar[tuple[type[BaseException], ...]] = (Exception,)
     """Exceptions from `_complete` that mean "the model/endpoint failed" (recorded, not raised)."""
     no_logprobs_source: ClassVar[str] = "fallback-no-logprobs"
@@ -334,6 +337,10 @@ class ChatBackend(ABC):
         its alternatives (cheaper: servers compute logprobs per generated token); others, for the
         answer itself."""
         return self._label_answer_params(labels)
+
+    @property
+    def supports_images(self) -> bool:
+        return "images" in self.capabilities
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing to release
         """Release connections and files. The backend is unusable afterwards."""
@@ -453,7 +460,7 @@ class ChatBackend(ABC):
             call.ok, call.error, call.raw = error is None, error, raw
             return Generation(text=text, ok=error is None, error=error, raw=raw, call=self._finish(call, t0))
 
-        if imgs and not self.supports_images:
+        if imgs and "images" not in self.capabilities:
             return done("", f"the {self.backend} backend ({self.model}) cannot see images; "
                             "use a vision model through openai:MODEL@URL")
         key = self._key("generate", msgs, imgs, params, prompt_id)
@@ -513,14 +520,14 @@ class ChatBackend(ABC):
         call = self._record("label_probabilities", params, prompt_id)
         key = self._key("label_probabilities", msgs, [], params, prompt_id, labels)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
-            row = np.asarray([np.nan if v is None else v for v in hit["raw"]], dtype=float)
+            cached_row = np.asarray([np.nan if v is None else v for v in hit["raw"]], dtype=float)
             call.cached, call.label_probability_source = True, hit["source"]
             if hit["source"] == "unparsed":
                 call.ok, call.error = False, "no label in the (cached) answer"
             else:
-                call.label_mass = float(row.sum())
+                call.label_mass = float(cached_row.sum())
             self._finish(call, t0)
-            return row, hit["source"]
+            return cached_row, hit["source"]
         answer_params = self._label_answer_params(labels)
         try:
             result = yield Request(msgs, [], params)

@@ -24,7 +24,7 @@ from typing import Any
 
 import platformdirs
 
-from verbalize.errors import UserError
+from verbalize.core.errors import UserError
 
 
 def cache_dir() -> Path:

@@ -21,7 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from verbalize.adapters.llm.base import ChatBackend, Completion, Request
-from verbalize.errors import UserError
+from verbalize.core.errors import UserError
 
 
 def model_name(model: BaseChatModel) -> str:
@@ -72,7 +72,7 @@ class LangChainBackend(ChatBackend):
     the model's call; the model's own settings (temperature, max tokens) are otherwise left alone."""
 
     backend: ClassVar[str] = "langchain"
-    supports_images: ClassVar[bool] = True
+    capabilities: ClassVar[frozenset[str]] = frozenset({"images"})
     no_logprobs_source: ClassVar[str] = "fallback-generate"
 
     def __init__(self, chat_model: BaseChatModel, **kwargs: Any) -> None:

@@ -26,7 +26,7 @@ import httpx
 import openai
 
 from verbalize.adapters.llm.base import ChatBackend, Completion, Request
-from verbalize.errors import UserError
+from verbalize.core.errors import UserError
 
 KEY_VARIABLES = ("VERBALIZE_OPENAI_API_KEY", "OPENAI_API_KEY")
 TOP_LOGPROBS = 20  # OpenAI's maximum; enough to see every label of a small label set
@@ -59,7 +59,7 @@ def to_openai_messages(request: Request) -> list[dict[str, Any]]:
 
 def _has_logprobs(resp: Any) -> bool:
     choices = getattr(resp, "choices", None)
-    return bool(choices) and getattr(choices[0], "logprobs", None) is not None
+    return bool(choices) and getattr(choices[0], "logprobs", None) is not None  # type: ignore[index]
 
 
 def _completion(resp: Any) -> Completion:
@@ -88,7 +88,7 @@ class OpenAIBackend(ChatBackend):
     """`openai:MODEL` (OpenAI) or `openai:MODEL@http://host:port/v1` (any compatible server)."""
 
     backend: ClassVar[str] = "openai"
-    supports_images: ClassVar[bool] = True
+    capabilities: ClassVar[frozenset[str]] = frozenset({"images", "logprobs"})
     call_errors: ClassVar[tuple[type[BaseException], ...]] = (openai.OpenAIError, httpx.HTTPError, OSError)
 
     def __init__(self, model: str, *, base_url: str | None = None, **kwargs: Any) -> None:

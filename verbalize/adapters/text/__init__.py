@@ -1,0 +1,49 @@
+"""Text classifiers behind one interface (`TextClassifier`): an LLM asked to classify, a Hugging Face
+sequence classifier from local files, and the VADER lexicon. See `base` for the conventions every
+method and metric relies on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from verbalize.adapters.text.base import SENTIMENT_LABELS, TextClassifier, TokenSeq
+from verbalize.adapters.text.hf import HFSequenceClassifier
+from verbalize.adapters.text.llm import LLMClassifier, confidence_prompt, stated_probabilities
+from verbalize.adapters.text.vader import VaderClassifier
+from verbalize.core.errors import UserError
+
+
+def load_text_classifier(
+    spec: str,
+    *,
+    labels: Sequence[str] | None = None,
+    task_prompt: str | None = None,
+    batch_size: int = 32,
+) -> TextClassifier:
+    """`vader`, `llm:BACKEND_SPEC` (e.g. `llm:local`, `llm:openai:MODEL@URL`) or a path to a
+    Hugging Face sequence classifier (a directory, or ORG/NAME in the HF cache)."""
+    spec = spec.strip()
+    if spec.lower() == "vader":
+        return VaderClassifier()
+    if spec.startswith("llm:"):
+        from verbalize.adapters.llm import make_backend
+
+        backend = make_backend(spec[4:] or "local")
+        return LLMClassifier(backend, labels or SENTIMENT_LABELS, task_prompt, batch_size=batch_size)
+    if labels:
+        raise UserError("--labels applies to llm: models; a sequence classifier has its own labels")
+    return HFSequenceClassifier(spec, batch_size=batch_size)
+
+
+__all__ = [
+    "HFSequenceClassifier",
+    "LLMClassifier",
+    "SENTIMENT_LABELS",
+    "TextClassifier",
+    "TokenSeq",
+    "VaderClassifier",
+    "confidence_prompt",
+    "load_text_classifier",
+    "stated_probabilities",
+]

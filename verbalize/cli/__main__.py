@@ -1,0 +1,5 @@
+"""`python -m verbalize.cli` runs the `verbalize` command."""
+
+from verbalize.cli import main
+
+main()

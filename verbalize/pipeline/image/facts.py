@@ -1,0 +1,87 @@
+"""The fact sheet: only numbers computed from the model, so every verbalization can be checked.
+
+Values are rounded to 4 decimals once, here, so that what a verbalizer prints and what the
+verifier compares against are the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from verbalize.adapters.vision import Geometry
+from verbalize.core.scoring import Scorer
+from verbalize.core.types import Prediction
+from verbalize.eval.localization import deletion_insertion
+from verbalize.pipeline.image.methods import baseline
+from verbalize.pipeline.image.types import FactSheet, Segment
+
+GRID_WORDS = [
+    ["upper left", "upper centre", "upper right"],
+    ["centre left", "centre", "centre right"],
+    ["lower left", "lower centre", "lower right"],
+]
+
+
+def _r(x: float) -> float:
+    return round(float(x), 4)
+
+
+def saliency_grid(saliency: np.ndarray) -> np.ndarray:
+    """Share of the positive saliency mass in each cell of a 3 x 3 grid (rows top to bottom)."""
+    pos = np.clip(saliency, 0, None)
+    h, w = pos.shape
+    ys, xs = np.linspace(0, h, 4).round().astype(int), np.linspace(0, w, 4).round().astype(int)
+    cells = np.array([[pos[ys[r] : ys[r + 1], xs[c] : xs[c + 1]].sum() for c in range(3)] for r in range(3)])
+    total = cells.sum()
+    return cells / total if total > 0 else np.full((3, 3), 1 / 9)
+
+
+def salient_bbox(saliency: np.ndarray, threshold: float = 0.5) -> list[int]:
+    """[x0, y0, x1, y1] around pixels at or above `threshold` x the map's maximum."""
+    peak = float(saliency.max())
+    if peak <= 0:
+        return [0, 0, saliency.shape[1], saliency.shape[0]]
+    ys, xs = np.nonzero(saliency >= threshold * peak)
+    return [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]
+
+
+def build_fact_sheet(*, prediction: Prediction, saliency: np.ndarray, segment: Segment, view: np.ndarray,
+                     view_map: np.ndarray, geometry: Geometry, scorer: Scorer[np.ndarray], fill: str,
+                     curve_steps: int, threshold: float = 0.5) -> tuple[FactSheet, dict[str, object]]:
+    """Compute the sheet; also return the deletion/insertion curves for plots and reports."""
+    target = prediction.class_index
+    grid = saliency_grid(saliency)
+    r, c = np.unravel_index(int(np.argmax(grid)), grid.shape)
+    pos = np.clip(saliency, 0, None)
+    mask = np.asarray(segment.mask, dtype=bool)
+    in_segment = pos[mask].sum() / pos.sum() if pos.sum() > 0 else 0.0
+    peak = np.unravel_index(int(np.argmax(saliency)), saliency.shape)
+
+    background = baseline(view, fill)
+    m = (geometry.to_view(mask.astype(np.float32)) >= 0.5)[..., None]
+    only_segment = np.where(m, view, background).astype(np.float32)
+    segment_removed = np.where(m, background, view).astype(np.float32)
+    p_only, p_removed = scorer([only_segment, segment_removed])[:, target]
+    curves = deletion_insertion(scorer, view, view_map, target, background, steps=curve_steps)
+
+    sheet = FactSheet(
+        label=prediction.label,
+        class_index=target,
+        probability=_r(prediction.probability),
+        alternatives=[a.model_copy(update={"probability": _r(a.probability)}) for a in prediction.alternatives[:5]],
+        saliency_region=GRID_WORDS[r][c],
+        saliency_grid=[[_r(v) for v in row] for row in grid],
+        saliency_bbox_xyxy=salient_bbox(saliency, threshold),
+        saliency_peak_xy=[int(peak[1]), int(peak[0])],
+        segment_method=segment.method,
+        saliency_in_segment=_r(in_segment),
+        segment_area=_r(segment.area_fraction),
+        p_segment_only=_r(p_only),
+        p_segment_removed=_r(p_removed),
+        fill=fill,
+        deletion_auc=_r(float(curves["deletion_auc"])),  # type: ignore[arg-type]
+        insertion_auc=_r(float(curves["insertion_auc"])),  # type: ignore[arg-type]
+        image_width=int(saliency.shape[1]),
+        image_height=int(saliency.shape[0]),
+    )
+    return sheet, curves

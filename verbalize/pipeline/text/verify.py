@@ -1,0 +1,425 @@
+"""Claim-by-claim verification of a text verbalization against the token attribution it describes.
+
+Feldhus et al. 2023 found that GPT verbalizations of saliency maps read better than templates
+but are less faithful to the numbers; this module makes "less faithful" countable. A text is
+split into claims that can be checked mechanically against (tokens, scores, label):
+
+- **word**: every cited unit (a phrase in ``»…«`` or in quotes, or a ``word (0.12)`` as the
+  instruction prompt writes them) must occur in the text: *supported* when all its words are
+  tokens of the text (case and surrounding punctuation ignored), *contradicted* otherwise. A
+  phrase with a gap (``»not … bad«``) is read as its parts.
+- **number**: a decimal near a cited unit (``"great" (0.85)``, ``"great" with a score of 0.85``)
+  must equal that unit's score at the printed precision (0.85 matches 0.845..0.855; any
+  occurrence of the word counts). A decimal in a sentence that cites nothing must equal some
+  token's score. A percentage is checked against `probability` when one is given; bare integers
+  and other numbers are *unverifiable*.
+- **comparison** ("most important", "most salient", "strongest", "highest score"): the cited
+  unit must hold the top-scoring token, or, for a phrase, at least as much positive attribution
+  as any single token outside it (a phrase of three good words may outweigh one strong word).
+- **salience** ("is also salient", "important for the prediction"): the unit must have some
+  positive attribution.
+- **sign** ("positive" / "negative" near a cited unit): the unit's score must have that sign.
+  When the labels themselves are "positive" and "negative", a word pushing towards the label
+  being explained has a positive score, so "points to negative" while explaining "negative"
+  means score > 0. Negated statements ("not positive") are *unverifiable*.
+- **label**: a label named in a prediction clause ("predicted … as 'positive'") must be the
+  predicted label.
+
+What it cannot check: why a word matters ("because it expresses joy"), claims about words it
+does not cite in quotes, and anything about the model's training. Those are not extracted, so a
+vague text can reach fidelity 1.0 on few claims: read `fidelity` next to the number of claims.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from verbalize.core.claims import (
+    NUM,
+    NUMBER,
+    Number,
+    decimals,
+    printed_match,
+    sentence_spans,
+    span_at,
+    split_spans,
+)
+from verbalize.core.types import Claim, Verification
+
+_CLAUSE_SPLIT = re.compile(r";|\s(?:but|while|whereas|although|however)\s|,\s(?:and|but)\s", re.I)
+_GAP = re.compile(r"\s*…\s*")  # "..." is left alone: it is a token of many texts
+
+# Citations, in the order they are tried; spans already taken by one pattern are not re-read.
+_CITATIONS = [
+    re.compile(r"»([^«»\n]{1,200})«"),
+    re.compile(r"“([^”\n]{1,200})”"),
+    re.compile(r"\"([^\"\n]{1,200})\""),
+    re.compile(r"(?<![\w'])'([^\n]{1,200}?)'(?![\w'])"),
+    re.compile(rf"(?<![\w\"'»])([^\s\"'«»()]+)\s\(\s*({NUM})\s*\)"),  # word (0.12), as the prompt writes them
+]
+MAX_CITED_WORDS = 12
+"""A longer quote is not a citation of words (a quoted sentence of the model's own, say)."""
+MAX_OCCURRENCES = 64
+"""Where a cited unit may be: enough for any real text, bounded against pathological repetition."""
+
+_MOST = re.compile(
+    r"\b(most important|most salient|most influential|most relevant|most significant|strongest|"
+    r"highest (?:score|attribution|importance)|largest (?:score|attribution))\b", re.I)
+_SALIENT = re.compile(r"\b(salient|important for the prediction|drives? the prediction|key (?:word|phrase)s?)\b", re.I)
+_SIGN = re.compile(r"\b(positive(?:ly)?|negative(?:ly)?|(?:speaks?|points?|counts?|works?|argues?) against)\b",
+                   re.I)
+_SCORE_NOUN = re.compile(r"\s*(score|scores|value|values|attribution|attributions|importance|weight|weights|"
+                         r"contribution|contributions|impact|influence|effect)\b", re.I)
+_NEGATION = re.compile(r"\b(not|no|n't|never|neither|nor|without)\W+(?:\w+\W+)?$", re.I)
+_PREDICTION = re.compile(r"\b(predict\w*|classif\w*|labell?ed|categori[sz]\w*|the label|the prediction|"
+                         r"the output|decided|decision)\b", re.I)
+
+_STRIP = string.punctuation + "«»…–—“”‘’"
+
+
+def _norm(s: str) -> str:
+    return unicodedata.normalize("NFKC", s).casefold().replace("’", "'")
+
+
+def core(s: str) -> str:
+    """A word as compared with tokens: case-folded, surrounding punctuation removed ("Great," → "great")."""
+    n = _norm(s)
+    stripped = n.strip(_STRIP)
+    return stripped or n
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited unit of a verbalization: its text, where it is, and its words (gaps split)."""
+
+    text: str
+    start: int
+    end: int
+    words: tuple[str, ...]
+    inline_score: str | None = None  # the number of a `word (0.12)` citation
+
+
+def extract_citations(text: str) -> list[Citation]:
+    """Every cited unit, in text order: ``»…«``, quotes of either kind, and ``word (0.12)``.
+
+    Quotes holding more than `MAX_CITED_WORDS` words are not citations of words.
+    """
+    taken: list[tuple[int, int]] = []
+    out: list[Citation] = []
+    for pattern in _CITATIONS:
+        for m in pattern.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            inner = m.group(1).strip()
+            words = tuple(w for part in _GAP.split(inner) for w in part.split() if w)
+            if not words or len(words) > MAX_CITED_WORDS:
+                continue
+            taken.append((m.start(), m.end()))
+            score = m.group(2) if pattern.groups >= 2 else None
+            out.append(Citation(inner, m.start(1), m.start(1) + len(m.group(1)), words, score))
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+def cited_words(text: str) -> set[str]:
+    """The words a verbalization cites (core forms), plus punctuation marks when it mentions
+    "punctuation" (as Feldhus et al.'s coverage evaluation did)."""
+    words = {core(w) for c in extract_citations(text) for w in c.words}
+    if "punctuation" in text.lower():
+        words |= set(".,:;-!?")
+    return words
+
+
+Unit = tuple[Citation, list[list[int]]]
+"""A cited unit and every set of token positions it may refer to."""
+
+
+class _Attribution:
+    """Tokens and scores, with lookups by core form."""
+
+    def __init__(self, tokens: Sequence[str], scores: Sequence[float] | np.ndarray) -> None:
+        self.tokens = list(tokens)
+        self.scores = np.asarray(scores, dtype=float).reshape(-1)
+        if self.scores.size != len(self.tokens):
+            raise ValueError(f"{self.scores.size} scores for {len(self.tokens)} tokens")
+        self.cores = [core(t) for t in self.tokens]
+        self.positive = np.clip(self.scores, 0, None)
+
+    def runs(self, words: Sequence[str]) -> list[list[int]]:
+        """Every place the words occur as consecutive tokens."""
+        want = [core(w) for w in words]
+        n = len(want)
+        return [list(range(i, i + n)) for i in range(len(self.cores) - n + 1) if self.cores[i : i + n] == want]
+
+    def occurrences(self, citation: Citation) -> tuple[list[list[int]], list[str]]:
+        """Where a cited unit may be in the text, and its words that are nowhere.
+
+        Each part of the unit (parts are split at a gap "…") is a run of consecutive tokens; a unit
+        is every in-order combination of its parts' runs. A unit that is not consecutive in the
+        text is read word by word. A word that occurs several times (with different scores) gives
+        several occurrences: a claim about it holds when it holds for one of them, since the text
+        cannot say which one it meant. At most `MAX_OCCURRENCES` are kept.
+        """
+        parts = [p.split() for p in _GAP.split(citation.text) if p.split()]
+        runs = [self.runs(part) for part in parts]
+        if any(not r for r in runs):  # not consecutive as cited: word by word
+            parts = [[w] for w in citation.words]
+            runs = [self.runs(part) for part in parts]
+        missing = [w for part, r in zip(parts, runs, strict=True) if not r for w in part]
+        if missing:
+            return [], missing
+        combos: list[list[int]] = [[]]
+        for r in runs:
+            combos = [c + run for c in combos for run in r if not c or run[0] > c[-1]][:MAX_OCCURRENCES]
+        if not combos:  # the parts occur, but not in the cited order
+            combos = [sorted({i for r in runs for i in r[0]})]
+        return combos, []
+
+    def word_scores(self, words: Sequence[str]) -> list[float]:
+        """Every score any occurrence of any of the words has (a repeated word has several)."""
+        want = {core(w) for w in words}
+        return [float(s) for t, s in zip(self.cores, self.scores, strict=True) if t in want]
+
+
+def _clauses(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    return split_spans(text, _CLAUSE_SPLIT, a, b) or [(a, b)]
+
+
+def _label_in(citation: Citation, labels: Sequence[str]) -> str | None:
+    lowered = {lb.casefold(): lb for lb in labels}
+    return lowered.get(_norm(citation.text).strip(_STRIP))
+
+
+def verify_text_verbalization(
+    text: str,
+    tokens: Sequence[str],
+    scores: Sequence[float] | np.ndarray,
+    label: str | None = None,
+    *,
+    predicted: str | None = None,
+    labels: Sequence[str] | None = None,
+    probability: float | None = None,
+) -> Verification:
+    """Check every extractable claim of `text` against the attribution (tokens, scores) of `label`.
+
+    `scores` must be the numbers the verbalizer saw (for the LLM verbalizer: the rescaled scores
+    it was shown), positive = evidence for `label`. Label claims are checked against `predicted`
+    (default: `label`, the usual case of scores that explain the prediction). `labels` (all class
+    names) lets a quoted class name be read as a label rather than a word; `probability` (of
+    `label`) lets a percentage be checked. Never raises on the text; raises ValueError when scores
+    and tokens differ in length.
+    """
+    att = _Attribution(tokens, scores)
+    all_labels = list(dict.fromkeys([*(labels or []), *([label] if label else []), *([predicted] if predicted else [])]))
+    decision = predicted or label
+    citations = extract_citations(text)
+    sentences = sentence_spans(text)
+    claims: list[Claim] = []
+    units: list[Unit] = []  # cited units that are words of the text, with their possible places
+
+    for c in citations:
+        name = _label_in(c, all_labels)
+        places, missing = att.occurrences(c)
+        s0, s1 = span_at(c.start, sentences)
+        c0 = span_at(c.start, _clauses(text, s0, s1))[0]
+        # A quoted class name is the prediction when the text lacks it as a word, or when it follows
+        # a prediction verb ("predicted this review as 'positive'"); else it is a cited word.
+        if name is not None and (missing or _PREDICTION.search(text, max(c0, c.start - 50), c.start)):
+            claims.append(_label_claim(c.start, c.end, text[c.start : c.end], name, decision))
+            continue
+        if missing:
+            claims.append(Claim(text=c.text, kind="word", start=c.start, end=c.end, status="contradicted",
+                                reason=f"not in the text: {', '.join(repr(w) for w in missing)}"))
+            continue
+        claims.append(Claim(text=c.text, kind="word", start=c.start, end=c.end, status="supported",
+                            reason="occurs in the text"))
+        units.append((c, places))
+
+    claims += _number_claims(text, sentences, citations, units, att, probability)
+    claims += _statement_claims(_masked(text, citations), sentences, units, citations, att, all_labels, label)
+    claims += _uncited_label_claims(text, sentences, citations, all_labels, decision)
+    claims.sort(key=lambda c: (c.start, c.end))
+    return Verification(claims=claims)
+
+
+def _masked(text: str, citations: Sequence[Citation]) -> str:
+    """The text with every cited unit replaced by filler of the same length, so that the words a
+    verbalization quotes ("not", "positive", "most important") are not read as its own statements."""
+    chars = list(text)
+    for c in citations:
+        chars[c.start : c.end] = "x" * (c.end - c.start)
+    return "".join(chars)
+
+
+def _label_claim(start: int, end: int, shown: str, name: str, label: str | None) -> Claim:
+    if label is None:
+        return Claim(text=shown, kind="label", start=start, end=end, status="unverifiable",
+                     reason="no predicted label given")
+    ok = name.casefold() == label.casefold()
+    return Claim(text=shown, kind="label", start=start, end=end, status="supported" if ok else "contradicted",
+                 reason="the predicted label" if ok else f"the prediction is {label!r}")
+
+
+def _uncited_label_claims(text: str, sentences: list[tuple[int, int]], citations: list[Citation],
+                          labels: Sequence[str], label: str | None) -> list[Claim]:
+    """An unquoted label name shortly after a prediction verb ("the model predicted positive",
+    "classified this review as negative"). A clause whose prediction is quoted is handled with the
+    citations; later label words in the clause ("… positive scores") are not predictions."""
+    if not labels:
+        return []
+    alt = "|".join(re.escape(lb) for lb in sorted(labels, key=len, reverse=True))
+    label_re = re.compile(rf"(?<![\w'\"»“])({alt})(?![\w'\"«”])", re.I)
+    claims = []
+    for s0, s1 in sentences:
+        for a, b in _clauses(text, s0, s1):
+            pred = _PREDICTION.search(text, a, b)
+            if not pred:
+                continue
+            window_end = min(b, pred.end() + 40)
+            m = label_re.search(text, pred.end(), window_end)
+            if m is None or any(pred.end() <= c.start < m.start() or c.start <= m.start() < c.end
+                                for c in citations):
+                continue
+            name = next(lb for lb in labels if lb.casefold() == m.group(1).casefold())
+            claims.append(_label_claim(m.start(1), m.end(1), m.group(1), name, label))
+    return claims
+
+
+def _number_claims(text: str, sentences: list[tuple[int, int]], citations: list[Citation],
+                   units: list[Unit], att: _Attribution,
+                   probability: float | None) -> list[Claim]:
+    claims = []
+    cited_spans = [(c.start, c.end) for c in citations]
+    for s0, s1 in sentences:
+        in_sentence = [u for u in units if s0 <= u[0].start < s1]
+        for m in NUMBER.finditer(text, s0, s1):
+            start, end = m.start(), m.end()
+            if any(a <= start < b for a, b in cited_spans):
+                continue  # a number inside a citation is a cited word ("1955"), not a claim
+            raw, unit = m.group(1), m.group(2)
+            shown = text[start:end].strip()
+            value, places = Number.of(raw).value, decimals(raw)
+            if unit:
+                if probability is None:
+                    claims.append(Claim(text=shown, kind="number", start=start, end=end, status="unverifiable",
+                                        reason="a percentage, and no probability was given"))
+                else:
+                    ok = printed_match(probability * 100, value, places)
+                    claims.append(Claim(text=shown, kind="number", start=start, end=end,
+                                        status="supported" if ok else "contradicted",
+                                        reason=f"the probability is {probability:.2%}"))
+                continue
+            if places == 0 or abs(value) > 1:
+                claims.append(Claim(text=shown, kind="number", start=start, end=end, status="unverifiable",
+                                    reason="not a score (scores are decimals in [-1, 1])"))
+                continue
+            before = [u for u in in_sentence if u[0].end <= start]
+            after = [u for u in in_sentence if u[0].start >= end]
+            owner = before[-1] if before else (after[0] if after else None)
+            if owner is not None:
+                values = list(dict.fromkeys(float(att.scores[i]) for place in owner[1] for i in place))
+                ok = any(printed_match(v, value, places) for v in values)
+                shown_values = ", ".join(f"{v:.{max(places, 2)}f}" for v in values[:6])
+                claims.append(Claim(text=shown, kind="number", start=start, end=end,
+                                    status="supported" if ok else "contradicted",
+                                    reason=f"score of {owner[0].text!r}: {shown_values}"))
+            else:
+                ok = any(printed_match(float(v), value, places) for v in att.scores)
+                claims.append(Claim(text=shown, kind="number", start=start, end=end,
+                                    status="supported" if ok else "contradicted",
+                                    reason="matches a token's score" if ok else "matches no token's score"))
+    return claims
+
+
+def _statement_claims(text: str, sentences: list[tuple[int, int]], units: list[Unit],
+                      citations: list[Citation], att: _Attribution, labels: Sequence[str],
+                      label: str | None) -> list[Claim]:
+    """'most important', 'salient' and sign statements about the cited units of their clause.
+
+    `text` has its citations masked (see `_masked`). A statement about a unit holds when it holds
+    for one of the unit's places in the text.
+    """
+    claims: list[Claim] = []
+    top = float(att.scores.max()) if att.scores.size else math.nan
+    for s0, s1 in sentences:
+        for a, b in _clauses(text, s0, s1):
+            clause_units = [u for u in units if a <= u[0].start < b]
+            if not clause_units:
+                continue
+            most = _MOST.search(text, a, b)
+            if most and not _negated(text, most.start()):
+                c, places = clause_units[0]
+                ok, reason = _is_most_important(c, places, att, top)
+                claims.append(Claim(text=text[most.start() : most.end()], kind="comparison", start=most.start(),
+                                    end=most.end(), status="supported" if ok else "contradicted",
+                                    reason=f"{c.text!r}: {reason}"))
+            elif (sal := _SALIENT.search(text, a, b)) and not _negated(text, sal.start()):
+                for c, places in clause_units:
+                    mass = max(float(att.positive[place].sum()) for place in places)
+                    claims.append(Claim(text=c.text, kind="salience", start=c.start, end=c.end,
+                                        status="supported" if mass > 0 else "contradicted",
+                                        reason=f"positive attribution {mass:.3f}"))
+            for m in _SIGN.finditer(text, a, b):
+                claims += _sign_claims(text, m, clause_units, att, labels, label)
+    return claims
+
+
+def _is_most_important(c: Citation, places: list[list[int]], att: _Attribution, top: float) -> tuple[bool, str]:
+    """A word: it holds the top score. A phrase: it holds the top-scoring token, or at least as much
+    positive attribution as any single token outside it."""
+    best_reason = ""
+    for place in places:
+        unit_max = float(att.scores[place].max())
+        if len(place) == 1:
+            ok, reason = unit_max >= top - 1e-12, f"its score {unit_max:.3f}; the top score is {top:.3f}"
+        else:
+            inside = set(place)
+            strongest = max((float(att.positive[i]) for i in range(len(att.tokens)) if i not in inside), default=0.0)
+            mass = float(att.positive[place].sum())
+            ok = unit_max >= top - 1e-12 or mass >= strongest - 1e-12
+            reason = f"positive mass {mass:.3f} (max {unit_max:.3f}); the strongest other token has {strongest:.3f}"
+        if ok:
+            return True, reason
+        best_reason = best_reason or reason
+    return False, best_reason
+
+
+def _negated(text: str, pos: int) -> bool:
+    return bool(_NEGATION.search(text[max(0, pos - 30) : pos]))
+
+
+def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: _Attribution,
+                 labels: Sequence[str], label: str | None) -> list[Claim]:
+    """One claim per sign word: every cited unit of its clause must score with that sign (in one of
+    its places). `text` has its citations masked, so a quoted "positive" is no sign word."""
+    word = m.group(1).lower()
+    shown = text[m.start() : m.end()]
+    if _negated(text, m.start()):
+        return [Claim(text=shown, kind="sign", start=m.start(), end=m.end(), status="unverifiable",
+                      reason="a negated statement")]
+    if "against" in word:
+        want_positive = False
+    else:
+        want_positive = word.startswith("positive")
+        stem = "positive" if want_positive else "negative"
+        about_score = bool(_SCORE_NOUN.match(text, m.end()))
+        if not about_score and label is not None and stem in {lb.casefold() for lb in labels}:
+            # the sign word names a label: evidence towards the explained label scores > 0
+            want_positive = stem == label.casefold()
+
+    def signed(values: np.ndarray) -> bool:
+        return bool(np.all(values > 0)) if want_positive else bool(np.all(values < 0))
+
+    ok = all(any(signed(att.scores[place]) for place in places) for _, places in clause_units)
+    values = [(c.text, float(v)) for c, places in clause_units for v in att.scores[places[0]]]
+    direction = "> 0" if want_positive else "< 0"
+    return [Claim(text=shown, kind="sign", start=m.start(), end=m.end(),
+                  status="supported" if ok else "contradicted",
+                  reason=f"should score {direction}: " + ", ".join(f"{w!r} {v:.3f}" for w, v in values[:6]))]
