@@ -151,13 +151,64 @@ def test_box_on_the_command_line_and_in_a_batch_manifest(tmp_path: Path) -> None
     manifest.write_text(json.dumps({"path": str(sample_path("chelsea")), "box": "150,0,451,300"}) + "\n"
                         + json.dumps({"path": str(sample_path("coffee")), "box": [0, 0, 60, 60]}) + "\n")
     run_dir = tmp_path / "run"
-    done = subprocess.run([*cli, "batch", str(manifest), "--out", str(run_dir)], capture_output=True, text=True,
-                          timeout=900)
+    config = tmp_path / "c.yaml"  # a new method, with its own section, in a batch run
+    config.write_text("saliency:\n  method: smoothgradcam++\n  smoothgradcam++: {samples: 2}\nfacts: {curve_steps: 4}\n")
+    done = subprocess.run([*cli, "batch", str(manifest), "--out", str(run_dir), "--config", str(config)],
+                          capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
     done = subprocess.run([*cli, "report", str(run_dir), "--export", "csv"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     html = (run_dir / "report.html").read_text()
+    assert "saliency (smoothgradcam++)" in html  # the batch ran the new method from its config section
     assert "pointing game" in html and "relevance mass" in html
     csv = (run_dir / "results.csv").read_text().splitlines()
     header = csv[0].split(",")
     assert "pointing_game" in header and "relevance_mass" in header
+
+
+# --------------------------------------------------------------------------- texts
+
+
+@pytest.fixture(scope="module")
+def smollm2():  # type: ignore[no-untyped-def]
+    from verbalize.adapters.llm import make_backend
+    from verbalize.adapters.text import LLMClassifier
+
+    return LLMClassifier(make_backend("local", cache=False), ["negative", "positive"])
+
+
+TOKENS = "the movie was not bad at all , truly great".split()
+
+
+@pytest.mark.parametrize("method", ["saliency", "inputxgradient", "integrated-gradients"])
+def test_text_gradient_methods_score_every_word_on_the_local_llm(smollm2, method: str) -> None:  # type: ignore[no-untyped-def]
+    from verbalize.pipeline.text.methods import attribute_text
+
+    a = attribute_text(method, smollm2, TOKENS, 1, params={"steps": 8} if method == "integrated-gradients" else None)
+    assert len(a.scores) == len(TOKENS) and np.isfinite(a.scores).all() and np.abs(a.scores).sum() > 0
+    assert a.params["forward_passes"] >= 1 and a.params["model_tokens"] > len(TOKENS)  # the prompt is scored too
+    if method == "saliency":
+        assert min(a.scores) >= 0  # a gradient norm has no sign
+
+
+def test_text_gradient_methods_refuse_models_without_gradients_in_one_line() -> None:
+    from verbalize.adapters.text import VaderClassifier
+    from verbalize.pipeline.text.methods import attribute_text
+
+    with pytest.raises(UserError, match="gradient methods need a local model") as e:
+        attribute_text("integrated-gradients", VaderClassifier(), TOKENS, 1)
+    assert "\n" not in str(e.value)
+
+
+def test_text_best_keeps_the_most_faithful_method_from_the_cli(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "verbalize.cli", "explain-text", "not bad at all, truly great fun",
+                           "--model", "vader", "--methods", "best", "--lime-samples", "40", "--shap-max-evals", "40",
+                           "--json"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    att = json.loads(done.stdout)["attributions"][0]
+    ranking = att["params"]["ranking"]
+    assert att["method"] == "best" and {r["method"] for r in ranking} == {"occlusion", "lime", "shap"}
+    assert att["params"]["chosen"] == ranking[0]["method"]
+    assert [r["score"] for r in ranking] == sorted((r["score"] for r in ranking), reverse=True)
+    for r in ranking:
+        assert r["score"] == pytest.approx(r["comprehensiveness"] - r["sufficiency"], abs=2e-4)

@@ -29,6 +29,11 @@ class CamParams(Params):
                                    description="masked copies per forward pass (ScoreCAM); default: scorer.batch_size")
 
 
+class AblationParams(CamParams):
+    channels: float = Field(default=1.0, gt=0, le=1, description="share of the target layer's channels to ablate "
+                            "(the most active first; grad-cam's ratio_channels_to_ablate)")
+
+
 def cam_method(cam_class_name: str) -> MethodFn:
     """A method running grad-cam's `cam_class_name` on the classifier's target layer."""
 
@@ -42,8 +47,12 @@ def cam_method(cam_class_name: str) -> MethodFn:
             raise UserError(f"{ctx.clf.name}: no target layer for CAM methods; set model.target_layer (--layer)")
         x = ctx.clf.to_tensor(ctx.view[None])
         params: dict[str, Any] = {"target_layer": ctx.clf.target_layer_name}
+        extra = {"ratio_channels_to_ablate": ctx.params.channels} if isinstance(ctx.params, AblationParams) else {}
+        if extra:
+            params["channels"] = ctx.params.channels
         with count_forward_passes(ctx.clf.model) as passes, torch.enable_grad(), cam_class(
-            model=ctx.clf.model, target_layers=[ctx.clf.target_layer], reshape_transform=ctx.clf.reshape_transform
+            model=ctx.clf.model, target_layers=[ctx.clf.target_layer], reshape_transform=ctx.clf.reshape_transform,
+            **extra,
         ) as cam:
             if hasattr(cam, "batch_size"):
                 cam.batch_size = ctx.params.batch_size or ctx.scorer.batch_size
@@ -74,7 +83,8 @@ _CAMS = {
 TITLES = {'gradcam': 'Grad-CAM', 'gradcam++': 'Grad-CAM++', 'eigencam': 'Eigen-CAM', 'scorecam': 'Score-CAM', 'layercam': 'LayerCAM', 'xgradcam': 'XGrad-CAM', 'hirescam': 'HiResCAM', 'eigengradcam': 'EigenGrad-CAM', 'ablationcam': 'Ablation-CAM', 'fullgrad': 'FullGrad'}
 
 for _name, (_cls, _aliases, _perturbs, _description) in _CAMS.items():
-    SALIENCY_METHODS.register(_name, description=_description, aliases=_aliases, params=CamParams,
+    SALIENCY_METHODS.register(_name, description=_description, aliases=_aliases,
+                              params=AblationParams if _name == "ablationcam" else CamParams,
                               perturbs=_perturbs, libraries=LIBRARIES, family="cam", title=TITLES[_name])(cam_method(_cls))
 
 
