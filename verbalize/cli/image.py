@@ -125,11 +125,7 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="print the verification as JSON")] = False,
 ) -> None:
     """Check any text (yours, an LLM's, another tool's) claim by claim against an explanation's fact sheet."""
-    from pydantic import ValidationError
-
-    from verbalize.adapters.vision import imagenet_labels
-    from verbalize.pipeline.image.types import Explanation
-    from verbalize.pipeline.image.verify import verify_text
+    from verbalize.pipeline.image.verify import verify as verify_explanation
 
     if (text is None) == (text_file is None):
         raise UserError("give exactly one of --text or --text-file")
@@ -137,19 +133,14 @@ def verify(
         if not text_file.is_file():
             raise UserError(f"{text_file}: file not found")
         text = text_file.read_text(encoding="utf-8", errors="replace")
-    if not explanation.is_file():
-        raise UserError(f"{explanation}: file not found")
-    try:
-        ex = Explanation.model_validate_json(explanation.read_bytes())
-    except ValidationError as e:
-        raise UserError(f"{explanation}: not an explanation.json ({e.errors()[0]['msg']})") from None
-    result = verify_text(text or "", ex.facts, imagenet_labels())
+    result = verify_explanation(text or "", explanation)
     if as_json:
         console.print_json(result.model_dump_json())
         return
-    table = Table("claim", "kind", "mark", "why")
+    table = Table("claim", "kind", "subject", "fact", "mark", "why")
     for c in result.claims:
-        table.add_row(c.text, c.kind, f"[{STATUS_STYLE[c.status]}]{c.status}[/]", c.reason)
+        table.add_row(c.text, c.kind, c.subject or "", c.fact or "", f"[{STATUS_STYLE[c.status]}]{c.status}[/]",
+                      c.reason)
     console.print(table)
     fid = "n/a (no checkable claims)" if result.fidelity is None else f"{result.fidelity:.2f}"
     console.print(f"fidelity {fid}: {result.supported} supported, {result.contradicted} contradicted, "

@@ -17,8 +17,8 @@ NUM = r"[-+−]?(?:\d+\.\d+|\.\d+|\d+)"
 NUMBER = re.compile(rf"(?<![\w.])({NUM})\s*(%|percent\b|per cent\b)?", re.I)
 """A number, optionally followed by a percent sign or word (group 2)."""
 
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'“»(])|\n+")
-"""Where one sentence ends and the next begins (after . ! ? before a capital or quote; or a new line)."""
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“»(])|\n+")
+"""Where one sentence ends and the next begins (after . ! ? before a capital, digit or quote; or a new line)."""
 
 
 @dataclass(frozen=True)
@@ -205,10 +205,9 @@ def quantities(text: str, start: int = 0, end: int | None = None) -> list[Quanti
             out.append(Quantity(shown, m.start(), m.end(), 0.0, 2, relation if hedge else "exact", percent=True))
             continue
         if m.group("word"):
-            value = word_number(m.group("word"))
             if not m.group("wunit"):
                 continue
-            out.append(Quantity(shown, m.start(), m.end(), value / 100, 2, relation, percent=True))
+            out.append(Quantity(shown, m.start(), m.end(), word_number(m.group("word")) / 100, 2, relation, percent=True))
             continue
         raw, unit = m.group("num"), m.group("unit")
         places = decimals(raw)

@@ -23,9 +23,8 @@ from verbalize.core.config import Config
 from verbalize.core.formatting import pct
 from verbalize.core.registry import Registry
 from verbalize.core.types import Verbalization
-from verbalize.pipeline.image.facts import GRID_WORDS
 from verbalize.pipeline.image.render import overlay, segment_crop
-from verbalize.pipeline.image.types import FactSheet
+from verbalize.pipeline.image.types import GRID_WORDS, FactSheet
 from verbalize.prompts import load_prompt
 
 if TYPE_CHECKING:

@@ -44,11 +44,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from verbalize.core.claims import Quantity, quantities, sentence_spans, split_spans
+from verbalize.core.errors import UserError
 from verbalize.core.types import Claim, Verification
-from verbalize.pipeline.image.facts import GRID_WORDS
-from verbalize.pipeline.image.types import FactSheet
+from verbalize.pipeline.image.types import GRID_WORDS, Explanation, FactSheet
 
 IMAGENET_LABELS_FILE = Path(__file__).with_name("imagenet_labels.txt")
 
@@ -88,6 +91,8 @@ _PRED = re.compile(r"\b(predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?
                    r"recogni[sz]\w*|sees?|output)\b", re.I)
 _RUNNER = re.compile(r"\b(runner-up|runner up|second(?: choice| most likely| guess| place| best)?|next most likely|"
                      r"next best)\b", re.I)
+_POSSIBLE = re.compile(r"\b(?:might|could|may)(?: also)? be\b|\balternatives?\b|\bother candidates?\b|"
+                       r"\b(?:also )?consider(?:s|ed)?\b|\bruns? (?:second|third)\b", re.I)
 _BACKGROUND = re.compile(r"\b(background|surroundings|backdrop)\b", re.I)
 _VERSUS = re.compile(r"\b(rather than|more than|than|instead of)\b|,?\s\bnot\b", re.I)
 _CITATION = re.compile(r"\s*[\[(]\s*([a-z][a-z0-9_]*)\s*[\])]")
@@ -232,9 +237,9 @@ class _Checker:
         m = _CITATION.match(s, q.end)
         return m.group(1) if m and (m.group(1) in self.ids or "_" in m.group(1) or m.group(1).startswith("p")) else None
 
-    def quantity(self, s0: int, s: str, q: Quantity, clause: tuple[int, int], mentions: list[_Mention],
+    def quantity(self, s0: int, s: str, q: Quantity, span: tuple[int, int], mentions: list[_Mention],
                  skip_shares: bool) -> None:
-        c0, c1 = clause
+        c0, c1 = span
         start, end = s0 + q.start, s0 + q.end
         cited = self._cited(s, q)
         if cited is not None:
@@ -346,6 +351,11 @@ class _Checker:
                 r = self.rank[m.name]
                 self.add(start, end, "label", True, "the predicted label" if r == 0 else f"alternative #{r}",
                          subject=m.name, fact=f"rank of {m.name} = {r}")
+            elif _POSSIBLE.search(s) or s[max(0, m.start - 1): m.start] in "\"'“‘«" and m.start > 0:
+                # named as a candidate ("might also be", or quoted as a class): must be ranked
+                self.add(start, end, "label", self._negated(s, 0, len(s)),
+                         f"not among the model's top {len(self.rank)} classes", subject=m.name,
+                         fact="top classes: " + ", ".join(self.rank))
 
     # -- qualitative change ------------------------------------------------------------------------
 
@@ -357,7 +367,7 @@ class _Checker:
         after = self.f.p_segment_only if condition == "only" else self.f.p_segment_removed
         fid = "p_only" if condition == "only" else "p_removed"
         negated = self._negated(s, c0, c1)
-        found = []
+        found: list[tuple[str, re.Match[str], Any, str]] = []
         for pattern, rule, test, words in _CHANGE:
             m = pattern.search(s, c0, c1)
             if m is None or (rule == "stays" and has_number and not negated):
@@ -440,3 +450,39 @@ def verify_text(text: str, facts: FactSheet, class_names: Sequence[str] | None =
         checker.sentence(s0, s1)
     claims = sorted(checker.claims, key=lambda c: (c.start, c.end))
     return Verification(claims=claims, extractor="rules")
+
+
+def class_names_for(explanation: Explanation) -> list[str]:
+    """Every class name of the explaining model, when it is known without loading the model: the 1000
+    ImageNet names when the explanation's classes are ImageNet's, else the ranked classes only."""
+    names = imagenet_class_names()
+    f = explanation.facts
+    ranked = [(f.class_index, f.label), *((a.class_index, a.label) for a in f.alternatives)]
+    if all(0 <= i < len(names) and names[i] == label for i, label in ranked):
+        return list(names)
+    return [label for _, label in ranked]
+
+
+def verify(text: str, explanation: Explanation | dict[str, Any] | str | Path,
+           class_names: Sequence[str] | None = None) -> Verification:
+    """Check `text` claim by claim against an explanation: an `Explanation`, the path of its JSON
+    (``explanation.json`` as written by ``verbalize explain``) or its dict. Imports no torch.
+
+    >>> v = verbalize.verify("The model is 80% sure it is an Egyptian cat.", "out/cat/explanation.json")
+    >>> v.fidelity, [(c.subject, c.fact, c.status) for c in v.claims]
+    """
+    if isinstance(explanation, str | Path):
+        path = Path(explanation)
+        if not path.is_file():
+            raise UserError(f"{path}: file not found")
+        try:
+            explanation = Explanation.model_validate_json(path.read_bytes())
+        except ValidationError as e:
+            raise UserError(f"{path}: not an explanation.json ({e.errors()[0]['msg']})") from None
+    elif isinstance(explanation, dict):
+        try:
+            explanation = Explanation.model_validate(explanation)
+        except ValidationError as e:
+            raise UserError(f"not an explanation ({e.errors()[0]['msg']})") from None
+    names = list(class_names) if class_names is not None else class_names_for(explanation)
+    return verify_text(text, explanation.facts, names)

@@ -47,6 +47,7 @@ from verbalize.core.claims import (
     Number,
     decimals,
     printed_match,
+    quantities,
     sentence_spans,
     span_at,
     split_spans,
@@ -70,7 +71,7 @@ MAX_OCCURRENCES = 64
 """Where a cited unit may be: enough for any real text, bounded against pathological repetition."""
 
 _MOST = re.compile(
-    r"\b(most important|most salient|most influential|most relevant|most significant|strongest|"
+    r"(?<!second )(?<!second-)(?<!third )\b(most important|most salient|most influential|most relevant|most significant|strongest|"
     r"highest (?:score|attribution|importance)|largest (?:score|attribution))\b", re.I)
 _SALIENT = re.compile(r"\b(salient|important for the prediction|drives? the prediction|key (?:word|phrase)s?)\b", re.I)
 _SIGN = re.compile(r"\b(positive(?:ly)?|negative(?:ly)?|(?:speaks?|points?|counts?|works?|argues?) against)\b",
@@ -78,7 +79,7 @@ _SIGN = re.compile(r"\b(positive(?:ly)?|negative(?:ly)?|(?:speaks?|points?|count
 _SCORE_NOUN = re.compile(r"\s*(score|scores|value|values|attribution|attributions|importance|weight|weights|"
                          r"contribution|contributions|impact|influence|effect)\b", re.I)
 _NEGATION = re.compile(r"\b(not|no|n't|never|neither|nor|without)\W+(?:\w+\W+)?$", re.I)
-_PREDICTION = re.compile(r"\b(predict\w*|classif\w*|labell?ed|categori[sz]\w*|the label|the prediction|"
+_PREDICTION = re.compile(r"\b(predict\w*|classif\w*|labell?ed|labels|calls|rates|rated|judges|judged|reads|verdict|deems|considers|categori[sz]\w*|the label|the prediction|"
                          r"the output|decided|decision)\b", re.I)
 
 _STRIP = string.punctuation + "«»…–—“”‘’"
@@ -242,11 +243,19 @@ def verify_text_verbalization(
                             reason="occurs in the text"))
         units.append((c, places))
 
-    claims += _number_claims(text, sentences, citations, units, att, probability)
+    claims += _number_claims(text, sentences, citations, units, att)
+    claims += probability_claims(text, sentences, all_labels, decision, probability)
     claims += _statement_claims(_masked(text, citations), sentences, units, citations, att, all_labels, label)
     claims += _uncited_label_claims(text, sentences, citations, all_labels, decision)
+    framed = word_frame_claims(text, att, all_labels, label) + word_value_claims(text, att)
+    taken = [(c.start, c.end) for c in framed]
+    ranked = [span_at(c.start, sentences) for c in framed if c.kind in ("word_top", "word_second", "word_least")]
+    # a framed claim binds its number or word to the word it is about: it replaces an unbound reading
+    claims = [c for c in claims if not (c.kind == "number" and any(a < c.end and c.start < b for a, b in taken))
+              and not (c.kind == "comparison" and any(a <= c.start < b for a, b in ranked))]
+    claims += framed
     claims.sort(key=lambda c: (c.start, c.end))
-    return Verification(claims=claims)
+    return Verification(claims=claims, extractor="rules")
 
 
 def _masked(text: str, citations: Sequence[Citation]) -> str:
@@ -293,8 +302,7 @@ def _uncited_label_claims(text: str, sentences: list[tuple[int, int]], citations
 
 
 def _number_claims(text: str, sentences: list[tuple[int, int]], citations: list[Citation],
-                   units: list[Unit], att: _Attribution,
-                   probability: float | None) -> list[Claim]:
+                   units: list[Unit], att: _Attribution) -> list[Claim]:
     claims = []
     cited_spans = [(c.start, c.end) for c in citations]
     for s0, s1 in sentences:
@@ -307,15 +315,7 @@ def _number_claims(text: str, sentences: list[tuple[int, int]], citations: list[
             shown = text[start:end].strip()
             value, places = Number.of(raw).value, decimals(raw)
             if unit:
-                if probability is None:
-                    claims.append(Claim(text=shown, kind="number", start=start, end=end, status="unverifiable",
-                                        reason="a percentage, and no probability was given"))
-                else:
-                    ok = printed_match(probability * 100, value, places)
-                    claims.append(Claim(text=shown, kind="number", start=start, end=end,
-                                        status="supported" if ok else "contradicted",
-                                        reason=f"the probability is {probability:.2%}"))
-                continue
+                continue  # a percentage is a probability: see probability_claims
             if places == 0 or abs(value) > 1:
                 claims.append(Claim(text=shown, kind="number", start=start, end=end, status="unverifiable",
                                     reason="not a score (scores are decimals in [-1, 1])"))
@@ -401,6 +401,8 @@ def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: _At
     its places). `text` has its citations masked, so a quoted "positive" is no sign word."""
     word = m.group(1).lower()
     shown = text[m.start() : m.end()]
+    if re.match(r"\s+(?:prediction|label|class|verdict|review|sentiment)\b", text[m.end():]):
+        return []  # "the negative prediction" names the label, it says nothing about a word's sign
     if _negated(text, m.start()):
         return [Claim(text=shown, kind="sign", start=m.start(), end=m.end(), status="unverifiable",
                       reason="a negated statement")]
@@ -423,3 +425,245 @@ def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: _At
     return [Claim(text=shown, kind="sign", start=m.start(), end=m.end(),
                   status="supported" if ok else "contradicted",
                   reason=f"should score {direction}: " + ", ".join(f"{w!r} {v:.3f}" for w, v in values[:6]))]
+
+
+# --- statements about words, quoted or not (issue 10) ---------------------------------------------
+# Rules and thresholds: bench/verifier/README.md, "Text (token attributions)".
+
+_W = r"[\"'“‘»]?(?P<{n}>[^\s\"'“”‘’»«,.;:!?()]+)[\"'”’«]?"
+_X, _Y = _W.format(n="x"), _W.format(n="y")
+_WORD = r"(?:\s+(?:word|token))?"
+_SCORE = r"(?:score|attribution|importance|weight|contribution|value)"
+
+_IMP = r"(?:important|influential|relevant|salient|decisive|significant)"
+_HAS = r"(?:has|had|gets|got|receives|received|carries|carried|shows|holds)"
+_BIG = r"(?:highest|largest|biggest|greatest|strongest|top)"
+_SMALL = r"(?:lowest|smallest|weakest|least)"
+_FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
+    ("second", rf"\bsecond[- ](?:most {_IMP}|{_BIG}(?:[- ]scoring)?|strongest){_WORD}\s+(?:is|was)\s+{_X}"),
+    ("second", rf"{_X}{_WORD}\s+(?:is|was|ranks|ranked|comes|came|places|placed|follows)\s+(?:in\s+)?(?:the\s+)?"
+               rf"(?:second[- ]most {_IMP}|second(?:[- ]{_BIG}(?:[- ]scoring)?)?|runner-up|next most {_IMP})\b"),
+    ("second", rf"{_X}{_WORD}\s+{_HAS} the second[- ]{_BIG} {_SCORE}"),
+    ("second", rf"\b(?:runner-up among the words|second place among the words) (?:is|was)\s+{_X}"),
+    ("least", rf"\bleast {_IMP}{_WORD}\s+(?:is|was)\s+{_X}"),
+    ("least", rf"{_X}{_WORD}\s+(?:is|was)\s+(?:the|one of the)\s+least {_IMP}"),
+    ("least", rf"{_X}{_WORD}\s+(?:matters?|counts?|contributes?) (?:the )?least\b"),
+    ("least", rf"{_X}{_WORD}\s+{_HAS} (?:the|one of the) {_SMALL} (?:absolute )?(?:{_SCORE}|influence|impact|effect)s?"),
+    ("least", rf"\b(?:word|token) with the {_SMALL} (?:absolute )?{_SCORE} (?:is|was)\s+{_X}"),
+    ("top", rf"(?<!second )(?<!second-)(?<!least )\b(?:most {_IMP}|strongest|highest-scoring|top|key|decisive)"
+            rf"{_WORD}\s+(?:is|was)\s+{_X}"),
+    ("top", rf"\bthe (?:word|token) that (?:matters|counts|contributes) most (?:is|was)\s+{_X}"),
+    ("top", rf"\b(?:word|token) with the {_BIG} {_SCORE} (?:is|was)\s+{_X}"),
+    ("top", rf"{_X}{_WORD}\s+(?:is|was)\s+the\s+(?:single\s+)?(?:most {_IMP}|strongest|highest-scoring|top|key)\b"
+            rf"(?! (?:\w+ )?(?:than|after|behind))"),
+    ("top", rf"{_X}{_WORD}\s+(?:is|was)\s+the (?:word|token) that [^.;]{{0,40}}?\bmost\b"),
+    ("top", rf"{_X}{_WORD}\s+(?:matters?|counts?|contributes?|weighs?) (?:the )?most\b"),
+    ("top", rf"{_X}{_WORD}\s+{_HAS} the {_BIG} (?:{_SCORE}|influence|impact|effect)\b(?! (?:\w+ )?than)"),
+    ("top", rf"{_X}{_WORD}\s+(?:ranks|ranked|comes|came|is|was) first\b"),
+    ("more", rf"{_X}{_WORD}\s+(?:outweighs|outweighed|outranks|outranked|beats|dominates|"
+             rf"(?:matters|mattered|counts|counted|weighs|weighed|contributes|contributed) more than|"
+             rf"(?:is|was) (?:more {_IMP}|weightier|stronger) than|{_HAS} (?:an? )?(?:larger|higher|bigger|greater|stronger)"
+             rf" {_SCORE} than|{_HAS} more (?:influence|weight|impact) than|scores? (?:higher than|above)|"
+             rf"ranks? (?:higher than|above)|(?:is|was) ahead of)\s+(?:the (?:word|token)\s+)?{_Y}"),
+    ("less", rf"{_X}{_WORD}\s+(?:(?:matters|mattered|counts|counted|weighs|weighed|contributes|contributed) less than|"
+             rf"(?:is|was) less {_IMP} than|{_HAS} (?:an? )?(?:smaller|lower|weaker) {_SCORE} than|"
+             rf"{_HAS} less (?:influence|weight|impact) than|scores? (?:lower than|below)|ranks? (?:lower than|below)|"
+             rf"(?:is|was) (?:outweighed|outranked) by|(?:is|was) behind)\s+(?:the (?:word|token)\s+)?{_Y}"),
+    ("strong_pos", rf"{_X}{_WORD}\s+{_HAS} an? (?:very )?(?:strong|strongly|large|high|big|substantial|sizable)"
+                   rf"(?:ly)? positive {_SCORE}"),
+    ("strong_pos", rf"{_X}{_WORD}\s+(?:is|was) (?:very |strongly )(?:positive|attributed (?:towards|to))"),
+    ("strong_pos", rf"{_X}{_WORD}\s+(?:pushes|pulls|contributes) strongly (?:towards|to)"),
+    ("weak_pos", rf"{_X}{_WORD}\s+(?:only\s+)?{_HAS} (?:only )?an? (?:weak|weakly|small|slight|slightly|low|modest|minor)"
+                 rf" positive {_SCORE}"),
+    ("weak_pos", rf"{_X}{_WORD}\s+(?:is|was) (?:only )?(?:weakly|slightly|mildly) (?:positive|attributed)"),
+    ("strong_neg", rf"{_X}{_WORD}\s+(?:strongly (?:pushes|pulls|speaks|argues|counts|works) against|{_HAS} an? "
+                   rf"(?:strong|large|high|big|substantial)(?:ly)? negative {_SCORE}|(?:is|was) strongly negative)"),
+    ("none", rf"{_X}{_WORD}\s+(?:has|had) no (?:influence|effect|impact|weight|role|attribution)"),
+    ("none", rf"{_X}{_WORD}\s+(?:has|had|gets|got) (?:a )?(?:zero|null) (?:{_SCORE}|attribution)"),
+    ("none", rf"{_X}{_WORD}\s+(?:does|did) not (?:affect|influence|change|matter|move)\b"),
+    ("none", rf"{_X}{_WORD}\s+(?:plays|played) no role"),
+    ("none", rf"{_X}{_WORD}\s+(?:is|was) irrelevant"),
+    ("none", rf"{_X}{_WORD}\s+contributes nothing"),
+    ("none", rf"\bremoving {_X}{_WORD}\s+(?:changes|changed) nothing"),
+    ("pos", rf"\b{_SCORE} (?:for|of) {_X}{_WORD}\s+is positive"),
+    ("neg", rf"\b{_SCORE} (?:for|of) {_X}{_WORD}\s+is negative"),
+    ("pos", rf"{_X}(?:'s)?{_WORD}\s+{_SCORE} is positive"),
+    ("pos", rf"{_X}{_WORD}\s+{_HAS} an? positive {_SCORE}"),
+    ("pos", rf"{_X}{_WORD}\s+(?:scores|scored) positive(?:ly)?"),
+    ("neg", rf"{_X}(?:'s)?{_WORD}\s+{_SCORE} is negative"),
+    ("neg", rf"{_X}{_WORD}\s+{_HAS} an? negative {_SCORE}"),
+    ("neg", rf"{_X}{_WORD}\s+(?:scores|scored) negative(?:ly)?"),
+]]
+_VALUE_FRAMES = [re.compile(p, re.I) for p in [
+    rf"\b{_SCORE} (?:for|of) {_X}{_WORD}\s+(?:is|was|comes to|equals|of)\s+(?:about |around |roughly )?$",
+    rf"{_X}(?:'s){_WORD}\s+{_SCORE} (?:is|was|comes to|equals|of)\s+(?:about |around |roughly )?$",
+    rf"{_X}{_WORD}\s+(?:has|gets|receives|carries) (?:a {_SCORE} of\s+)?(?:about |around |roughly )?$",
+    rf"{_X}{_WORD}\s+(?:has|gets|receives|carries) an? {_SCORE} of\s+(?:about |around |roughly )?$",
+    rf"{_X}{_WORD}\s+(?:scores|scored)\s+(?:about |around |roughly )?$",
+]]
+_LABEL_P = re.compile(r"\bp\((?P<l>[^)]+)\)|\b(?:that|as) (?:the (?:review|text|sentence) (?:is|was) )?(?P<m>\w+)\b",
+                      re.I)
+
+
+def _word_scores(att: _Attribution, word: str) -> list[float]:
+    return att.word_scores([word])
+
+
+_PUSH = re.compile(
+    rf"{_X}{_WORD}\s+(?:(?:clearly |strongly |also )?(?:pushes|pushed|pulls|pulled|moves|moved|nudges|nudged|drives|drove|"
+    rf"steers|steered|tips|tipped|leans|leaned|points|pointed|counts|counted|speaks|spoke|argues|argued|works|worked|votes|"
+    rf"voted)(?: the (?:model|prediction|classifier|decision|review|score))?\s+(?P<dir>towards|toward|to|for|in favou?r of|"
+    rf"against)|(?:is|was) (?P<ev>evidence|a signal|a cue) (?P<dir2>for|of|against)|(?:supports|supported|favou?rs|"
+    rf"favou?red)(?P<sup>))\s+(?:the\s+|a\s+)?[\"'“‘]?(?P<l>[\w-]+)", re.I)
+"""'X pushes towards L', 'X is evidence for L', 'X counts against L', 'X supports L' (X quoted or bare)."""
+
+
+def push_claims(text: str, att: _Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
+    """Towards the explained label means score > 0; towards another label (or against it) score < 0."""
+    claims: list[Claim] = []
+    if label is None:
+        return claims
+    lowered = {lb.casefold(): lb for lb in labels}
+    for m in _PUSH.finditer(text):
+        target = lowered.get(m.group("l").casefold())
+        xs = _word_scores(att, m.group("x"))
+        if target is None or not xs or m.group("x").casefold() in lowered:
+            continue
+        direction = (m.group("dir") or m.group("dir2") or "for").lower()
+        want_positive = (target.casefold() == label.casefold()) != (direction == "against")
+        negated = bool(_NEGATION.search(text[m.end("x"): m.start("l")]))
+        ok = any((v > 0) if want_positive else (v < 0) for v in xs) != negated
+        shown = ", ".join(f"{v:.4g}" for v in xs[:4])
+        claims.append(Claim(text=text[m.start("x"): m.end("x")], kind="word_sign", start=m.start("x"), end=m.end("x"),
+                            status="supported" if ok else "contradicted",
+                            reason=f"score({m.group('x')}) = {shown} towards {label!r}; "
+                                   f"{'towards' if direction != 'against' else 'against'} {target!r} means score "
+                                   f"{'>' if want_positive else '<'} 0" + ("; negated" if negated else ""),
+                            subject=m.group("x"), fact=f"score({m.group('x')}) = {shown}"))
+    return claims
+
+
+def word_frame_claims(text: str, att: _Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
+    """Rank, comparison, strength and sign statements about words of the text, quoted or bare."""
+    claims: list[Claim] = push_claims(text, att, labels, label)
+    scores = att.scores
+    top = float(scores.max()) if scores.size else 0.0
+    bottom = float(np.abs(scores).min()) if scores.size else 0.0
+    max_pos = float(att.positive.max()) if scores.size else 0.0
+    min_neg = float(scores.min()) if scores.size else 0.0
+    distinct = {c: float(max(s for t, s in zip(att.cores, scores, strict=True) if t == c)) for c in att.cores}
+    for kind, pattern in _FRAMES:
+        for m in pattern.finditer(text):
+            x = m.group("x")
+            xs = _word_scores(att, x)
+            if not xs or core(x) in {lb.casefold() for lb in labels}:
+                continue
+            negated = bool(_NEGATION.search(text[max(0, m.start() - 30): m.start()])) and kind not in ("none",)
+            if kind == "top":
+                ok, rule = any(v >= top - 1e-12 for v in xs), f"the top score is {top:.4g}"
+            elif kind == "least":
+                ok, rule = any(abs(v) <= bottom + 1e-12 for v in xs), f"the smallest |score| is {bottom:.4g}"
+            elif kind == "second":
+                ok = any(sum(1 for w, s in distinct.items() if s > v + 1e-12 and w != core(x)) == 1 for v in xs)
+                rule = "exactly one distinct word must score higher"
+            elif kind in ("more", "less"):
+                ys = _word_scores(att, m.group("y"))
+                if not ys:
+                    continue
+                ok = max(xs) > max(ys) if kind == "more" else max(xs) < max(ys)
+                rule = f"score({m.group('y')}) = {max(ys):.4g}"
+            elif kind == "strong_pos":
+                ok, rule = any(v > 0 and v >= 0.5 * max_pos for v in xs), f"strong: ≥ half the top positive {max_pos:.4g}"
+            elif kind == "weak_pos":
+                ok, rule = any(0 < v < 0.5 * max_pos for v in xs), f"weak: below half the top positive {max_pos:.4g}"
+            elif kind == "strong_neg":
+                ok, rule = any(v < 0 and v <= 0.5 * min_neg for v in xs), f"strong: ≤ half the most negative {min_neg:.4g}"
+            elif kind == "none":
+                ok, rule = any(abs(v) < 0.005 for v in xs), "no influence: |score| < 0.005"
+            else:
+                ok, rule = any((v > 0) if kind == "pos" else (v < 0) for v in xs), f"should score {'>' if kind == 'pos' else '<'} 0"
+            ok = ok != negated
+            shown = ", ".join(f"{v:.4g}" for v in xs[:4])
+            claims.append(Claim(text=text[m.start("x"): m.end("x")], kind=f"word_{kind}", start=m.start("x"),
+                                end=m.end("x"), status="supported" if ok else "contradicted",
+                                reason=f"score({x}) = {shown}; {rule}" + ("; negated" if negated else ""),
+                                subject=x, fact=f"score({x}) = {shown}"))
+    return claims
+
+
+def word_value_claims(text: str, att: _Attribution) -> list[Claim]:
+    """A score stated for a named word ("the attribution of not is -0.14"), quoted or bare."""
+    claims = []
+    for q in quantities(text):
+        if q.bare or q.percent or q.fraction:
+            continue
+        before = text[max(0, q.start - 80): q.start]
+        for pattern in _VALUE_FRAMES:
+            m = pattern.search(before)
+            if m is None:
+                continue
+            x = m.group("x")
+            xs = _word_scores(att, x)
+            if not xs:
+                break
+            ok = any(q.holds(v) for v in xs)
+            shown = ", ".join(f"{v:.4g}" for v in xs[:4])
+            claims.append(Claim(text=q.text, kind="number", start=q.start, end=q.end,
+                                status="supported" if ok else "contradicted",
+                                reason=f"score({x}) = {shown}; {q.tolerance()}", subject=x, fact=f"score({x}) = {shown}"))
+            break
+    return claims
+
+
+def probability_claims(text: str, sentences: list[tuple[int, int]], labels: Sequence[str], predicted: str | None,
+                       probability: float | None) -> list[Claim]:
+    """A percentage (digits or words) bound to the label named in its sentence: p(predicted) is
+    `probability`; with two labels, p(other) = 1 − `probability`."""
+    claims = []
+    lowered = {lb.casefold(): lb for lb in labels}
+    for s0, s1 in sentences:
+        for q in quantities(text, s0, s1):
+            if not q.percent:
+                continue
+            if probability is None or predicted is None:
+                claims.append(Claim(text=q.text, kind="number", start=q.start, end=q.end, status="unverifiable",
+                                    reason="a percentage, and no probability was given"))
+                continue
+            named = [(m.start(), lowered[w.casefold()]) for m in re.finditer(r"[\w-]+", text[s0:s1])
+                     if (w := m.group(0)).casefold() in lowered]
+            subject = predicted
+            if named:
+                subject = min(named, key=lambda n: abs(s0 + n[0] - q.start))[1]
+            if subject.casefold() == predicted.casefold():
+                value = probability
+            elif len(labels) == 2:
+                value = 1 - probability
+            else:
+                claims.append(Claim(text=q.text, kind="number", start=q.start, end=q.end, status="unverifiable",
+                                    reason=f"p({subject}) is not known", subject=subject))
+                continue
+            ok = q.holds(value)
+            claims.append(Claim(text=q.text, kind="number", start=q.start, end=q.end,
+                                status="supported" if ok else "contradicted",
+                                reason=f"p({subject}) = {value:.4g}; {q.tolerance()}", subject=subject,
+                                fact=f"p({subject}) = {value:.4g}"))
+    return claims
+
+
+def verify_text_attribution(
+    text: str,
+    tokens: Sequence[str],
+    scores: Sequence[float] | np.ndarray,
+    *,
+    label: str | None = None,
+    labels: Sequence[str] | None = None,
+    predicted: str | None = None,
+    probability: float | None = None,
+) -> Verification:
+    """Check `text` claim by claim against a token attribution: `scores[i]` is the attribution of
+    `tokens[i]` towards `label` (positive = evidence for it). `labels` are all class names,
+    `predicted` the predicted label (default `label`) and `probability` its probability. Words are
+    read quoted or bare ("the most important word is mess"). Raises ValueError when the lengths differ.
+    """
+    return verify_text_verbalization(text, tokens, scores, label, predicted=predicted, labels=labels,
+                                     probability=probability)
