@@ -10,12 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import llm_fixtures
 import pytest
 
 import verbalize
 from verbalize.pipeline.image.types import FactSheet
 from verbalize.pipeline.image.verify import verify_text
 
+llama_server = llm_fixtures.llama_server
 ROOT = Path(__file__).resolve().parents[1]
 CHELSEA_JSON = ROOT / "tests/data/explanations/chelsea.json"
 BENCH = ROOT / "bench/verifier"
@@ -122,3 +124,55 @@ def test_verify_command_imports_no_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("NO-TORCH")
+
+
+# ---------------------------------------------------------------- the optional LLM extractor
+
+def test_extracted_claims_are_checked_by_the_same_rules() -> None:
+    from verbalize.pipeline.image.extract_llm import check_extracted, parse_answer
+
+    text = "The model is 80% confident that the image shows a tiger cat. Removing the cat leaves about 1%."
+    answer = ('```json\n[{"quote": "80% confident that the image shows a tiger cat", "fact": "p_class", '
+              '"class": "tiger cat", "value": "80%", "relation": "exact", "negated": false},\n'
+              '{"quote": "leaves about 1%", "fact": "p_removed", "class": null, "value": "1%", "relation": "about"},\n'
+              '{"quote": "not in the text", "fact": "label", "class": "Egyptian cat"}]\n```')
+    v = check_extracted(text, parse_answer(answer), sheet("chelsea"))
+    assert v.extractor == "llm"
+    assert [(c.subject, c.status) for c in v.claims] == [
+        ("Egyptian cat", "unverifiable"),  # its quote is not in the text: not counted
+        ("tiger cat", "contradicted"), ("p(Egyptian cat | object removed)", "supported")]
+    assert "within 5 points" in v.claims[2].reason
+    with pytest.raises(ValueError):
+        parse_answer('[{"quote": "x", "fact": "p_magic"}]')
+
+
+def test_llm_extractor_runs_on_a_real_llama_cpp_server(llama_server: str, tmp_path: Path) -> None:
+    """Wiring, honestly: the weak 135M model rarely writes valid JSON; whatever it answers is
+    validated, repaired once, and either checked by the rules or reported as unusable."""
+    from verbalize.adapters.llm import make_backend
+
+    backend = make_backend(f"openai:smollm2@{llama_server}", cache_path=tmp_path / "c.sqlite", max_tokens=96)
+    v = verbalize.verify("The model is 80% sure it is a tiger cat.", CHELSEA_JSON, extractor="llm", backend=backend)
+    assert v.extractor == "llm" and v.claims
+    if len(v.claims) == 1 and v.claims[0].kind == "llm":
+        assert v.claims[0].status == "unverifiable" and "no usable answer" in v.claims[0].reason
+    else:
+        assert all(c.kind.startswith("llm:") for c in v.claims)
+    with pytest.raises(verbalize.core.errors.UserError):
+        verbalize.verify("x", CHELSEA_JSON, extractor="llm")  # no backend
+
+
+def test_verify_command_rejects_an_unknown_extractor_in_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from verbalize.cli import app
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    bad = subprocess.run([sys.executable, "-m", "verbalize.cli", "verify", str(CHELSEA_JSON), "--text", "x",
+                          "--extractor", "magic"], capture_output=True, text=True, env=env, timeout=60)
+    assert bad.returncode == 2 and "verification.extractor" in bad.stderr + bad.stdout
+    assert "Traceback" not in bad.stderr
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("verification:\n  extractor: rules\n")
+    r = CliRunner().invoke(app, ["verify", str(CHELSEA_JSON), "--text", "It is 80% sure.", "--json", "--config", str(cfg)])
+    assert r.exit_code == 0 and json.loads(r.output)["extractor"] == "rules"

@@ -74,7 +74,7 @@ def highlight_claims(text: str, claims: Sequence[Mapping[str, Any]] | None) -> M
     for start, end, c in spans:
         if start < pos:
             continue
-        status = c.get("status") if c.get("status") in STATUSES else "unverifiable"
+        status = str(c.get("status")) if c.get("status") in STATUSES else "unverifiable"
         tip = claim_tip(status, c)
         out.append(str(escape(text[pos:start])))
         out.append(f'<mark class="claim {status}" title="{escape(tip)}">{escape(text[start:end])}</mark>')

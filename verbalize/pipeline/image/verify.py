@@ -464,9 +464,14 @@ def class_names_for(explanation: Explanation) -> list[str]:
 
 
 def verify(text: str, explanation: Explanation | dict[str, Any] | str | Path,
-           class_names: Sequence[str] | None = None) -> Verification:
+           class_names: Sequence[str] | None = None, *, extractor: str = "rules", backend: Any = None,
+           prompts_dir: str | None = None) -> Verification:
     """Check `text` claim by claim against an explanation: an `Explanation`, the path of its JSON
     (``explanation.json`` as written by ``verbalize explain``) or its dict. Imports no torch.
+
+    `extractor`: "rules" (default, offline, deterministic) or "llm": `backend` (a chat backend from
+    `verbalize.adapters.llm.make_backend`) reads the claims, the same deterministic code checks them.
+    The result's `extractor` says which one ran.
 
     >>> v = verbalize.verify("The model is 80% sure it is an Egyptian cat.", "out/cat/explanation.json")
     >>> v.fidelity, [(c.subject, c.fact, c.status) for c in v.claims]
@@ -484,5 +489,13 @@ def verify(text: str, explanation: Explanation | dict[str, Any] | str | Path,
             explanation = Explanation.model_validate(explanation)
         except ValidationError as e:
             raise UserError(f"not an explanation ({e.errors()[0]['msg']})") from None
+    if extractor == "llm":
+        if backend is None:
+            raise UserError("the llm extractor needs a backend (llm.backend)")
+        from verbalize.pipeline.image.extract_llm import verify_with_llm
+
+        return verify_with_llm(text, explanation.facts, backend, prompts_dir)
+    if extractor != "rules":
+        raise UserError(f"unknown extractor {extractor!r}: rules or llm")
     names = list(class_names) if class_names is not None else class_names_for(explanation)
     return verify_text(text, explanation.facts, names)
