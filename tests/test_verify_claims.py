@@ -53,6 +53,22 @@ def test_issue_sentences(text: str, name: str, want: bool) -> None:
     assert ("contradicted" not in got) == want, got
 
 
+@pytest.mark.parametrize(("text", "want"), [
+    # the background's share is 1 − the segment's (chelsea: 80% of the saliency on a 68% segment)
+    ("The background holds about 20% of the saliency.", ["supported"]),
+    ("Only a fifth of the saliency lies outside the object.", ["supported"]),
+    ("The background covers roughly half of the image.", ["contradicted"]),
+    # a negation scopes its own stretch of the clause, not a number after a comma
+    ("The model is not sure at all, giving Egyptian cat 30%.", ["supported", "contradicted"]),
+    ("The model is not more than 50% sure it is an Egyptian cat.", ["contradicted", "supported"]),
+    # "from X to Y": X is the value before the change, Y the one with the object removed
+    ("Confidence in Egyptian cat falls from 80% to 0% when the cat is removed.",
+     ["supported", "supported", "supported", "supported"]),
+])
+def test_scope_of_background_negation_and_change(text: str, want: list[str]) -> None:
+    assert statuses(text) == want
+
+
 def test_claims_name_their_subject_and_fact_and_the_hedge_rule() -> None:
     v = verify_text("Without the cat, Egyptian cat gets about 2%.", sheet("chelsea"))
     (c,) = [c for c in v.claims if c.kind == "probability"]

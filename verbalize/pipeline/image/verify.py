@@ -94,6 +94,7 @@ _RUNNER = re.compile(r"\b(runner-up|runner up|second(?: choice| most likely| gue
 _POSSIBLE = re.compile(r"\b(?:might|could|may)(?: also)? be\b|\balternatives?\b|\bother candidates?\b|"
                        r"\b(?:also )?consider(?:s|ed)?\b|\bruns? (?:second|third)\b", re.I)
 _BACKGROUND = re.compile(r"\b(background|surroundings|backdrop)\b", re.I)
+_OUTSIDE = re.compile(r"\b(background|surroundings|backdrop|outside (?:the|of the) (?:object|segment|mask))\b", re.I)
 _VERSUS = re.compile(r"\b(rather than|more than|than|instead of)\b|,?\s\bnot\b", re.I)
 _CITATION = re.compile(r"\s*[\[(]\s*([a-z][a-z0-9_]*)\s*[\])]")
 
@@ -207,7 +208,7 @@ class _Checker:
         qs = [q for q in quantities(s) if not self._inside_citation_id(s, q)]
         for q in qs:
             c0, c1 = next(((a, b) for a, b in clauses if a <= q.start < b), clauses[-1])
-            self.quantity(s0, s, q, (c0, c1), mentions, skip_shares=bool(background))
+            self.quantity(s0, s, q, (c0, c1), mentions, skip_shares=bool(background and _VERSUS.search(s)))
         self.labels(s0, s, mentions)
         if background:
             self.object_vs_background(s0, s, background)
@@ -255,7 +256,10 @@ class _Checker:
             self.add(start, end, "number", None, "a bare count or size: not on the fact sheet")
             return
         clause, sentence = s[c0:c1], s
-        negated = self._negated(s, c0, c1)
+        # a negation negates a number in its own comma-free stretch ("not more than 10%", "most … does not fall")
+        a = max([c0, *(c0 + m.end() for m in re.finditer(r"[,:]", s[c0:q.start]))])
+        b = next((q.end + m.start() for m in re.finditer(r"[,:]", s[q.end:c1])), c1)
+        negated = self._negated(s, a, b)
         # AUC
         if _AUC.search(sentence) and _FACT_AUC.search(sentence):
             names = [m for m in _FACT_AUC.finditer(sentence) if m.start() < q.start] or list(_FACT_AUC.finditer(sentence))
@@ -277,15 +281,24 @@ class _Checker:
                          f"saliency; {q.tolerance()}" + ("; negated" if negated else ""),
                          subject=loc.group(1), fact=f"saliency share in the {loc.group(1)} = {share:.4g}")
                 return
-            self._check(start, end, "saliency_share", q, "saliency_in_segment", "the object", negated)
+            if _OUTSIDE.search(clause):
+                self._complement(start, end, "saliency_share", q, "saliency_in_segment", "the background", negated)
+            else:
+                self._check(start, end, "saliency_share", q, "saliency_in_segment", "the object", negated)
             return
         if _AREA.search(ctx) and not re.search(r"\bprobab|confiden|sure\b", ctx, re.I):
-            self._check(start, end, "area", q, "segment_area", "the object", negated)
+            if _OUTSIDE.search(clause):
+                self._complement(start, end, "area", q, "segment_area", "the background", negated)
+            else:
+                self._check(start, end, "area", q, "segment_area", "the object", negated)
             return
         if q.fraction and not re.search(r"\bprobab|confiden|sure\b", sentence, re.I):
             return  # "most", "half" without saying of what
         condition = self._condition(s, c0, c1)
         subject = self._subject(s, q, mentions, (c0, c1))
+        if condition is not None and re.search(r"\bfrom\s+(?:about |around |roughly |some )?$", s[max(0, q.start - 30): q.start],
+                                               re.I):
+            condition = None  # "falls from 80% to 0% when …": the value before the change
         if condition is not None:
             if subject is not None and subject != self.f.label:
                 self.add(start, end, "probability", None, f"p({subject}) with the object {condition}: not on the sheet",
@@ -315,6 +328,13 @@ class _Checker:
                 m.end <= qs[0].start for m in in_clause):  # "bow tie and suit follow with 17% and 13%"
             return in_clause[qs.index(q)].name
         return min(in_clause, key=lambda m: m.start - q.end if m.start >= q.end else q.start - m.end).name
+
+    def _complement(self, start: int, end: int, kind: str, q: Quantity, fid: str, subject: str, negated: bool) -> None:
+        """A share of the background (outside the segment): 1 − the segment's share."""
+        what, value = self.ids[fid]
+        ok = q.holds(1 - value) != negated
+        self.add(start, end, kind, ok, f"outside the segment: 1 − {what} = {1 - value:.4g}; {q.tolerance()}"
+                 + ("; negated" if negated else ""), subject=subject, fact=f"1 − {fid} = {1 - value:.4g}")
 
     def _check(self, start: int, end: int, kind: str, q: Quantity, fid: str, subject: str, negated: bool) -> None:
         what, value = self.ids[fid]

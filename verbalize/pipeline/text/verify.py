@@ -79,7 +79,7 @@ _SIGN = re.compile(r"\b(positive(?:ly)?|negative(?:ly)?|(?:speaks?|points?|count
 _SCORE_NOUN = re.compile(r"\s*(score|scores|value|values|attribution|attributions|importance|weight|weights|"
                          r"contribution|contributions|impact|influence|effect)\b", re.I)
 _NEGATION = re.compile(r"\b(not|no|n't|never|neither|nor|without)\W+(?:\w+\W+)?$", re.I)
-_PREDICTION = re.compile(r"\b(predict\w*|classif\w*|labell?ed|labels|calls|rates|rated|judges|judged|reads|verdict|deems|considers|categori[sz]\w*|the label|the prediction|"
+_PREDICTION = re.compile(r"\b(predict\w*|classif\w*|labell?ed|labels|calls|rates|rated|judges|judged|reads|verdict|deems|considers|says|finds|thinks|sees|categori[sz]\w*|the label|the prediction|"
                          r"the output|decided|decision)\b", re.I)
 
 _STRIP = string.punctuation + "«»…–—“”‘’"
@@ -244,10 +244,10 @@ def verify_text_verbalization(
         units.append((c, places))
 
     claims += _number_claims(text, sentences, citations, units, att)
-    claims += probability_claims(text, sentences, all_labels, decision, probability)
     claims += _statement_claims(_masked(text, citations), sentences, units, citations, att, all_labels, label)
     claims += _uncited_label_claims(text, sentences, citations, all_labels, decision)
-    framed = word_frame_claims(text, att, all_labels, label) + word_value_claims(text, att)
+    framed = (word_frame_claims(text, att, all_labels, label) + word_value_claims(text, att)
+              + probability_claims(text, sentences, all_labels, decision, probability))
     taken = [(c.start, c.end) for c in framed]
     ranked = [span_at(c.start, sentences) for c in framed if c.kind in ("word_top", "word_second", "word_least")]
     # a framed claim binds its number or word to the word it is about: it replaces an unbound reading
@@ -297,7 +297,20 @@ def _uncited_label_claims(text: str, sentences: list[tuple[int, int]], citations
                                 for c in citations):
                 continue
             name = next(lb for lb in labels if lb.casefold() == m.group(1).casefold())
-            claims.append(_label_claim(m.start(1), m.end(1), m.group(1), name, label))
+            claim = _label_claim(m.start(1), m.end(1), m.group(1), name, label)
+            if claim.status != "unverifiable" and _NEGATION.search(text, a, pred.start() + 1):
+                # "does not predict positive", "is not classified as negative"
+                flipped = "contradicted" if claim.status == "supported" else "supported"
+                claim = claim.model_copy(update={"status": flipped, "reason": claim.reason + "; negated"})
+            claims.append(claim)
+        for m in re.finditer(rf"(?<![\w'\"])({alt})(?![\w'\"])\s+(?:is|was)\s+(not\s+)?the\s+(?:predicted|model's|"
+                             rf"classifier's|final)\s+(?:label|class|prediction|answer|verdict)", text[s0:s1], re.I):
+            name = next(lb for lb in labels if lb.casefold() == m.group(1).casefold())
+            claim = _label_claim(s0 + m.start(1), s0 + m.end(1), m.group(1), name, label)
+            if m.group(2) and claim.status != "unverifiable":
+                claim = claim.model_copy(update={"status": "contradicted" if claim.status == "supported" else "supported",
+                                                 "reason": claim.reason + "; negated"})
+            claims.append(claim)
     return claims
 
 
@@ -444,9 +457,11 @@ _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for ki
     ("second", rf"{_X}{_WORD}\s+(?:is|was|ranks|ranked|comes|came|places|placed|follows)\s+(?:in\s+)?(?:the\s+)?"
                rf"(?:second[- ]most {_IMP}|second(?:[- ]{_BIG}(?:[- ]scoring)?)?|runner-up|next most {_IMP})\b"),
     ("second", rf"{_X}{_WORD}\s+{_HAS} the second[- ]{_BIG} {_SCORE}"),
+    ("second", rf"{_X}{_WORD}\s+(?:takes|took|is in|was in|holds|comes in) second place"),
+    ("second", rf"\bsecond[- ](?:{_BIG}|most {_IMP})(?:[- ]scoring)? (?:word|token)\s+(?:is|was)\s+{_X}"),
     ("second", rf"\b(?:runner-up among the words|second place among the words) (?:is|was)\s+{_X}"),
     ("least", rf"\bleast {_IMP}{_WORD}\s+(?:is|was)\s+{_X}"),
-    ("least", rf"{_X}{_WORD}\s+(?:is|was)\s+(?:the|one of the)\s+least {_IMP}"),
+    ("least", rf"{_X}{_WORD}\s+(?:is|was|ranks?)\s+(?:the|one of the|among the)\s+least {_IMP}"),
     ("least", rf"{_X}{_WORD}\s+(?:matters?|counts?|contributes?) (?:the )?least\b"),
     ("least", rf"{_X}{_WORD}\s+{_HAS} (?:the|one of the) {_SMALL} (?:absolute )?(?:{_SCORE}|influence|impact|effect)s?"),
     ("least", rf"\b(?:word|token) with the {_SMALL} (?:absolute )?{_SCORE} (?:is|was)\s+{_X}"),
@@ -464,15 +479,22 @@ _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for ki
              rf"(?:matters|mattered|counts|counted|weighs|weighed|contributes|contributed) more than|"
              rf"(?:is|was) (?:more {_IMP}|weightier|stronger) than|{_HAS} (?:an? )?(?:larger|higher|bigger|greater|stronger)"
              rf" {_SCORE} than|{_HAS} more (?:influence|weight|impact) than|scores? (?:higher than|above)|"
-             rf"ranks? (?:higher than|above)|(?:is|was) ahead of)\s+(?:the (?:word|token)\s+)?{_Y}"),
+             rf"ranks? (?:higher than|above)|(?:is|was) ahead of|carries more weight than|counts for more than|"
+             rf"(?:is|was) weighted more (?:heavily )?than|{_HAS} more (?:influence|weight|impact) than)\s+"
+             rf"(?:the (?:word|token)\s+)?{_Y}"),
+    ("more", rf"{_X}'s {_SCORE} (?:is|was) (?:higher|larger|bigger|greater|stronger) than (?:that of |the {_SCORE} of )?"
+             rf"{_Y}"),
+    ("less", rf"{_X}'s {_SCORE} (?:is|was) (?:lower|smaller|weaker) than (?:that of |the {_SCORE} of )?{_Y}"),
     ("less", rf"{_X}{_WORD}\s+(?:(?:matters|mattered|counts|counted|weighs|weighed|contributes|contributed) less than|"
              rf"(?:is|was) less {_IMP} than|{_HAS} (?:an? )?(?:smaller|lower|weaker) {_SCORE} than|"
              rf"{_HAS} less (?:influence|weight|impact) than|scores? (?:lower than|below)|ranks? (?:lower than|below)|"
              rf"(?:is|was) (?:outweighed|outranked) by|(?:is|was) behind)\s+(?:the (?:word|token)\s+)?{_Y}"),
     ("strong_pos", rf"{_X}{_WORD}\s+{_HAS} an? (?:very )?(?:strong|strongly|large|high|big|substantial|sizable)"
                    rf"(?:ly)? positive {_SCORE}"),
-    ("strong_pos", rf"{_X}{_WORD}\s+(?:is|was) (?:very |strongly )(?:positive|attributed (?:towards|to))"),
-    ("strong_pos", rf"{_X}{_WORD}\s+(?:pushes|pulls|contributes) strongly (?:towards|to)"),
+    ("strong_pos", rf"{_X}{_WORD}\s+(?:is|was) (?:very |strongly )positive"),
+    ("strong_to", rf"{_X}{_WORD}\s+(?:is|was) strongly attributed (?:towards|to)\s+(?:the\s+)?(?P<l>[\w-]+)"),
+    ("strong_to", rf"{_X}{_WORD}\s+(?:(?:pushes|pulls|contributes|points) strongly|strongly (?:pushes|pulls|points))"
+                  rf"(?: the (?:prediction|model|classifier))? (?:towards|toward|to)\s+(?:the\s+)?(?P<l>[\w-]+)"),
     ("weak_pos", rf"{_X}{_WORD}\s+(?:only\s+)?{_HAS} (?:only )?an? (?:weak|weakly|small|slight|slightly|low|modest|minor)"
                  rf" positive {_SCORE}"),
     ("weak_pos", rf"{_X}{_WORD}\s+(?:is|was) (?:only )?(?:weakly|slightly|mildly) (?:positive|attributed)"),
@@ -490,9 +512,13 @@ _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for ki
     ("pos", rf"{_X}(?:'s)?{_WORD}\s+{_SCORE} is positive"),
     ("pos", rf"{_X}{_WORD}\s+{_HAS} an? positive {_SCORE}"),
     ("pos", rf"{_X}{_WORD}\s+(?:scores|scored) positive(?:ly)?"),
+    ("pos", rf"{_X}{_WORD}\s+(?:is|was) positively (?:attributed|weighted|scored)"),
+    ("pos", rf"{_X}{_WORD}\s+contributes positively"),
     ("neg", rf"{_X}(?:'s)?{_WORD}\s+{_SCORE} is negative"),
     ("neg", rf"{_X}{_WORD}\s+{_HAS} an? negative {_SCORE}"),
     ("neg", rf"{_X}{_WORD}\s+(?:scores|scored) negative(?:ly)?"),
+    ("neg", rf"{_X}{_WORD}\s+(?:is|was) negatively (?:attributed|weighted|scored)"),
+    ("neg", rf"{_X}{_WORD}\s+contributes negatively"),
 ]]
 _VALUE_FRAMES = [re.compile(p, re.I) for p in [
     rf"\b{_SCORE} (?:for|of) {_X}{_WORD}\s+(?:is|was|comes to|equals|of)\s+(?:about |around |roughly )?$",
@@ -513,8 +539,8 @@ _PUSH = re.compile(
     rf"{_X}{_WORD}\s+(?:(?:clearly |strongly |also )?(?:pushes|pushed|pulls|pulled|moves|moved|nudges|nudged|drives|drove|"
     rf"steers|steered|tips|tipped|leans|leaned|points|pointed|counts|counted|speaks|spoke|argues|argued|works|worked|votes|"
     rf"voted)(?: the (?:model|prediction|classifier|decision|review|score))?\s+(?P<dir>towards|toward|to|for|in favou?r of|"
-    rf"against)|(?:is|was) (?P<ev>evidence|a signal|a cue) (?P<dir2>for|of|against)|(?:supports|supported|favou?rs|"
-    rf"favou?red)(?P<sup>))\s+(?:the\s+|a\s+)?[\"'“‘]?(?P<l>[\w-]+)", re.I)
+    rf"against)|(?:is|was) (?P<ev>evidence|a signal|a cue|a sign) (?P<dir2>for|of|against)|(?:supports|supported|favou?rs|"
+    rf"favou?red|indicates|indicated|signals|signalled|suggests|suggested)(?P<sup>))\s+(?:the\s+|a\s+)?[\"'“‘]?(?P<l>[\w-]+)", re.I)
 """'X pushes towards L', 'X is evidence for L', 'X counts against L', 'X supports L' (X quoted or bare)."""
 
 
@@ -572,6 +598,15 @@ def word_frame_claims(text: str, att: _Attribution, labels: Sequence[str], label
                     continue
                 ok = max(xs) > max(ys) if kind == "more" else max(xs) < max(ys)
                 rule = f"score({m.group('y')}) = {max(ys):.4g}"
+            elif kind == "strong_to":
+                target = m.group("l").casefold()
+                if label is None or target not in {lb.casefold() for lb in labels}:
+                    continue
+                if target == label.casefold():
+                    ok, rule = any(v > 0 and v >= 0.5 * max_pos for v in xs), f"strong: ≥ half the top positive {max_pos:.4g}"
+                else:
+                    ok, rule = (any(v < 0 and v <= 0.5 * min_neg for v in xs),
+                                f"strongly towards the other label: ≤ half the most negative {min_neg:.4g}")
             elif kind == "strong_pos":
                 ok, rule = any(v > 0 and v >= 0.5 * max_pos for v in xs), f"strong: ≥ half the top positive {max_pos:.4g}"
             elif kind == "weak_pos":
@@ -595,8 +630,19 @@ def word_value_claims(text: str, att: _Attribution) -> list[Claim]:
     """A score stated for a named word ("the attribution of not is -0.14"), quoted or bare."""
     claims = []
     for q in quantities(text):
-        if q.bare or q.percent or q.fraction:
+        if q.bare or q.fraction or (q.percent and not q.text.lower().endswith("zero")):
             continue
+        after = re.match(rf"\s+(?:for|to)\s+{_X}", text[q.end: q.end + 60], re.I)
+        if after and re.search(rf"\b{_SCORE}\s+of\s+(?:about |around |roughly )?$", text[max(0, q.start - 40): q.start], re.I):
+            xs = _word_scores(att, after.group("x"))
+            if xs:
+                ok = any(q.holds(v) for v in xs)
+                shown = ", ".join(f"{v:.4g}" for v in xs[:4])
+                claims.append(Claim(text=q.text, kind="number", start=q.start, end=q.end,
+                                    status="supported" if ok else "contradicted",
+                                    reason=f"score({after.group('x')}) = {shown}; {q.tolerance()}",
+                                    subject=after.group("x"), fact=f"score({after.group('x')}) = {shown}"))
+                continue
         before = text[max(0, q.start - 80): q.start]
         for pattern in _VALUE_FRAMES:
             m = pattern.search(before)
@@ -622,8 +668,11 @@ def probability_claims(text: str, sentences: list[tuple[int, int]], labels: Sequ
     claims = []
     lowered = {lb.casefold(): lb for lb in labels}
     for s0, s1 in sentences:
+        sentence = text[s0:s1]
+        about_p = bool(re.search(r"\b(probab\w*|confiden\w*|sure|certain|likel\w*|p\()", sentence, re.I)) and not \
+            re.search(r"\b(score|attribution|weight|importance)\b", sentence, re.I)
         for q in quantities(text, s0, s1):
-            if not q.percent:
+            if not q.percent and not (about_p and not q.bare and not q.fraction and q.value >= 0):
                 continue
             if probability is None or predicted is None:
                 claims.append(Claim(text=q.text, kind="number", start=q.start, end=q.end, status="unverifiable",
