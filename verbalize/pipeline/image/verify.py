@@ -348,22 +348,27 @@ class _Checker:
         if not mentions:
             return
         f = self.f
-        runner, pred = _RUNNER.search(s), _PRED.search(s)
-        frame = runner or pred
-        chosen: _Mention | None = None
-        if frame is not None:
-            after = [m for m in mentions if m.start >= frame.end()]
-            before = [m for m in mentions if m.end <= frame.start()]
-            chosen = after[0] if after else (before[-1] if before else None)
+        chosen: dict[int, tuple[str, int, int]] = {}  # id(mention) → ("runner" | "pred", clause): a frame's class
+        for c0, c1 in split_spans(s, _CLAUSE) or [(0, len(s))]:
+            runner, pred = _RUNNER.search(s, c0, c1), _PRED.search(s, c0, c1)
+            frame = runner or pred
+            if frame is None:
+                continue
+            after = [m for m in mentions if frame.end() <= m.start < c1]
+            before = [m for m in mentions if c0 <= m.start and m.end <= frame.start()]
+            pick = after[0] if after else (before[-1] if before else None)
+            if pick is not None:
+                chosen[id(pick)] = ("runner" if runner else "pred", c0, c1)
         for m in mentions:
             start, end = s0 + m.start, s0 + m.end
-            if m is chosen and runner is not None:
+            frame, c0, c1 = chosen.get(id(m), ("", 0, len(s)))
+            if frame == "runner":
                 want = f.alternatives[0].label if f.alternatives else None
-                neg = self._negated(s, 0, len(s))
+                neg = self._negated(s, c0, c1)
                 self.add(start, end, "label", (m.name == want) != neg, f"the runner-up is {want}",
                          subject=m.name, fact=f"runner-up = {want}")
-            elif m is chosen:
-                neg = self._negated(s, 0, len(s))
+            elif frame == "pred":
+                neg = self._negated(s, c0, c1)
                 self.add(start, end, "label", (m.name == f.label) != neg,
                          f"the prediction is {f.label}" + ("; negated" if neg else ""),
                          subject=m.name, fact=f"label = {f.label}")
