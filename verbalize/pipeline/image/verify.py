@@ -361,13 +361,13 @@ class _Checker:
                 chosen[id(pick)] = ("runner" if runner else "pred", c0, c1)
         for m in mentions:
             start, end = s0 + m.start, s0 + m.end
-            frame, c0, c1 = chosen.get(id(m), ("", 0, len(s)))
-            if frame == "runner":
+            named_by, c0, c1 = chosen.get(id(m), ("", 0, len(s)))
+            if named_by == "runner":
                 want = f.alternatives[0].label if f.alternatives else None
                 neg = self._negated(s, c0, c1)
                 self.add(start, end, "label", (m.name == want) != neg, f"the runner-up is {want}",
                          subject=m.name, fact=f"runner-up = {want}")
-            elif frame == "pred":
+            elif named_by == "pred":
                 neg = self._negated(s, c0, c1)
                 self.add(start, end, "label", (m.name == f.label) != neg,
                          f"the prediction is {f.label}" + ("; negated" if neg else ""),
