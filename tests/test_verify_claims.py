@@ -120,6 +120,25 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     assert "contradicted" in check("p(negative) is twenty-nine percent.")
 
 
+@pytest.mark.parametrize(("text", "want"), [
+    # food_service (negative, p = 0.71): mess +0.32 > but +0.21 > total +0.05; not −0.15, bad −0.08; the rest 0
+    ("'mess' ranks first.", True), ("'bad' has the highest score.", False), ("'but' is ranked second.", True),
+    ("Removing 'mess' changes the prediction the most.", True), ("'total' has a bigger impact than 'mess'.", False),
+    ("'not' pushes the prediction away from negative.", True), ("'mess' contributes 0.21.", False),
+    ("'food' plays no part.", True), ("'mess' is neutral.", False), ("VADER thinks the review is positive.", False),
+    ("The model does not predict positive.", True), ("Positive is the predicted label.", False),
+    ("'bad' pushes the prediction towards positive.", True),  # negated phrase: 'not bad' is evidence against negative
+    ("The classifier is 0.71 confident that the review is negative.", True),
+])
+def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
+    src = json.loads((BENCH / "attributions/food_service.json").read_text())
+    v = verbalize.verify_text_attribution(text, src["tokens"], src["scores"], label=src["label"], labels=src["labels"],
+                                          predicted=src["predicted"], probability=src["probability"])
+    marks = [c.status for c in v.claims if c.status != "unverifiable" and c.kind != "word"]
+    assert marks, "no checkable claim read"
+    assert ("contradicted" not in marks) == want, [(c.kind, c.text, c.status, c.reason) for c in v.claims]
+
+
 def test_rule_based_extractor_is_fast() -> None:
     f = sheet("coffee")
     text = "Removing the cup drops the espresso probability sharply, from 86% to about 1%, on the background rather than the object."

@@ -289,8 +289,9 @@ def _uncited_label_claims(text: str, sentences: list[tuple[int, int]], citations
     for s0, s1 in sentences:
         for a, b in _clauses(text, s0, s1):
             pred = _PREDICTION.search(text, a, b)
-            if not pred:
-                continue
+            if not pred or re.search(r"\b(?:push|pull|mov|nudg|driv|steer|tip|shift|sway)\w*\s+(?:the\s+)?$",
+                                     text[max(a, pred.start() - 20): pred.start()], re.I):
+                continue  # "'great' pushes the prediction towards positive" is about a word, not the prediction
             window_end = min(b, pred.end() + 40)
             m = label_re.search(text, pred.end(), window_end)
             if m is None or any(pred.end() <= c.start < m.start() or c.start <= m.start() < c.end
@@ -298,7 +299,7 @@ def _uncited_label_claims(text: str, sentences: list[tuple[int, int]], citations
                 continue
             name = next(lb for lb in labels if lb.casefold() == m.group(1).casefold())
             claim = _label_claim(m.start(1), m.end(1), m.group(1), name, label)
-            if claim.status != "unverifiable" and _NEGATION.search(text, a, pred.start() + 1):
+            if claim.status != "unverifiable" and re.search(r"\b(?:not|never|no longer)\b|n't\b", text[a: pred.start()], re.I):
                 # "does not predict positive", "is not classified as negative"
                 flipped = "contradicted" if claim.status == "supported" else "supported"
                 claim = claim.model_copy(update={"status": flipped, "reason": claim.reason + "; negated"})
@@ -428,6 +429,8 @@ def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: _At
         if not about_score and label is not None and stem in {lb.casefold() for lb in labels}:
             # the sign word names a label: evidence towards the explained label scores > 0
             want_positive = stem == label.casefold()
+            if re.search(r"\b(?:away from|against)\s+(?:the\s+)?$", text[max(0, m.start() - 20): m.start()], re.I):
+                want_positive = not want_positive  # "pushes away from negative"
 
     def signed(values: np.ndarray) -> bool:
         return bool(np.all(values > 0)) if want_positive else bool(np.all(values < 0))
@@ -446,7 +449,7 @@ def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: _At
 _W = r"[\"'“‘»]?(?P<{n}>[^\s\"'“”‘’»«,.;:!?()]+)[\"'”’«]?"
 _X, _Y = _W.format(n="x"), _W.format(n="y")
 _WORD = r"(?:\s+(?:word|token))?"
-_SCORE = r"(?:score|attribution|importance|weight|contribution|value)"
+_SCORE = r"(?:score|attribution|importance|weight|contribution|value|impact|influence|effect)"
 
 _IMP = r"(?:important|influential|relevant|salient|decisive|significant)"
 _HAS = r"(?:has|had|gets|got|receives|received|carries|carried|shows|holds)"
@@ -454,7 +457,7 @@ _BIG = r"(?:highest|largest|biggest|greatest|strongest|top)"
 _SMALL = r"(?:lowest|smallest|weakest|least)"
 _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
     ("second", rf"\bsecond[- ](?:most {_IMP}|{_BIG}(?:[- ]scoring)?|strongest){_WORD}\s+(?:is|was)\s+{_X}"),
-    ("second", rf"{_X}{_WORD}\s+(?:is|was|ranks|ranked|comes|came|places|placed|follows)\s+(?:in\s+)?(?:the\s+)?"
+    ("second", rf"{_X}{_WORD}\s+(?:is|was|ranks|ranked|comes|came|places|placed|follows)\s+(?:ranked\s+)?(?:in\s+)?(?:the\s+)?"
                rf"(?:second[- ]most {_IMP}|second(?:[- ]{_BIG}(?:[- ]scoring)?)?|runner-up|next most {_IMP})\b"),
     ("second", rf"{_X}{_WORD}\s+{_HAS} the second[- ]{_BIG} {_SCORE}"),
     ("second", rf"{_X}{_WORD}\s+(?:takes|took|is in|was in|holds|comes in) second place"),
@@ -474,7 +477,11 @@ _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for ki
     ("top", rf"{_X}{_WORD}\s+(?:is|was)\s+the (?:word|token) that [^.;]{{0,40}}?\bmost\b"),
     ("top", rf"{_X}{_WORD}\s+(?:matters?|counts?|contributes?|weighs?) (?:the )?most\b"),
     ("top", rf"{_X}{_WORD}\s+{_HAS} the {_BIG} (?:{_SCORE}|influence|impact|effect)\b(?! (?:\w+ )?than)"),
-    ("top", rf"{_X}{_WORD}\s+(?:ranks|ranked|comes|came|is|was) first\b"),
+    ("top", rf"{_X}{_WORD}\s+(?:ranks|ranked|comes|came|is|was)(?: ranked)? first\b"),
+    ("top", rf"{_X}{_WORD}\s+(?:drives|drove|influences|influenced|affects|affected|shapes|moves|sways|changes)(?: the "
+            rf"(?:prediction|model|decision|output|classifier|score))? (?:the )?most\b"),
+    ("top", rf"\bremoving {_X}{_WORD}\s+(?:changes|changed|affects|moves|shifts|lowers)(?: the (?:prediction|output|"
+            rf"score|probability))? (?:the )?most\b"),
     ("more", rf"{_X}{_WORD}\s+(?:outweighs|outweighed|outranks|outranked|beats|dominates|"
              rf"(?:matters|mattered|counts|counted|weighs|weighed|contributes|contributed) more than|"
              rf"(?:is|was) (?:more {_IMP}|weightier|stronger) than|{_HAS} (?:an? )?(?:larger|higher|bigger|greater|stronger)"
@@ -503,7 +510,9 @@ _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for ki
     ("none", rf"{_X}{_WORD}\s+(?:has|had) no (?:influence|effect|impact|weight|role|attribution)"),
     ("none", rf"{_X}{_WORD}\s+(?:has|had|gets|got) (?:a )?(?:zero|null) (?:{_SCORE}|attribution)"),
     ("none", rf"{_X}{_WORD}\s+(?:does|did) not (?:affect|influence|change|matter|move)\b"),
-    ("none", rf"{_X}{_WORD}\s+(?:plays|played) no role"),
+    ("none", rf"{_X}{_WORD}\s+(?:plays|played) no (?:role|part)"),
+    ("none", rf"{_X}{_WORD}\s+(?:is|was) neutral\b"),
+    ("none", rf"{_X}{_WORD}\s+{_HAS} an? neutral {_SCORE}"),
     ("none", rf"{_X}{_WORD}\s+(?:is|was) irrelevant"),
     ("none", rf"{_X}{_WORD}\s+contributes nothing"),
     ("none", rf"\bremoving {_X}{_WORD}\s+(?:changes|changed) nothing"),
@@ -526,6 +535,8 @@ _VALUE_FRAMES = [re.compile(p, re.I) for p in [
     rf"{_X}{_WORD}\s+(?:has|gets|receives|carries) (?:a {_SCORE} of\s+)?(?:about |around |roughly )?$",
     rf"{_X}{_WORD}\s+(?:has|gets|receives|carries) an? {_SCORE} of\s+(?:about |around |roughly )?$",
     rf"{_X}{_WORD}\s+(?:scores|scored)\s+(?:about |around |roughly )?$",
+    rf"{_X}{_WORD}\s+(?:is|was|sits|comes in|stands|scores) at\s+(?:about |around |roughly )?$",
+    rf"{_X}{_WORD}\s+(?:contributes|contributed|adds|added)\s+(?:about |around |roughly )?$",
 ]]
 _LABEL_P = re.compile(r"\bp\((?P<l>[^)]+)\)|\b(?:that|as) (?:the (?:review|text|sentence) (?:is|was) )?(?P<m>\w+)\b",
                       re.I)
@@ -539,7 +550,7 @@ _PUSH = re.compile(
     rf"{_X}{_WORD}\s+(?:(?:clearly |strongly |also )?(?:pushes|pushed|pulls|pulled|moves|moved|nudges|nudged|drives|drove|"
     rf"steers|steered|tips|tipped|leans|leaned|points|pointed|counts|counted|speaks|spoke|argues|argued|works|worked|votes|"
     rf"voted)(?: the (?:model|prediction|classifier|decision|review|score))?\s+(?P<dir>towards|toward|to|for|in favou?r of|"
-    rf"against)|(?:is|was) (?P<ev>evidence|a signal|a cue|a sign) (?P<dir2>for|of|against)|(?:supports|supported|favou?rs|"
+    rf"against|away from)|(?:is|was) (?P<ev>evidence|a signal|a cue|a sign) (?P<dir2>for|of|against)|(?:supports|supported|favou?rs|"
     rf"favou?red|indicates|indicated|signals|signalled|suggests|suggested)(?P<sup>))\s+(?:the\s+|a\s+)?[\"'“‘]?(?P<l>[\w-]+)", re.I)
 """'X pushes towards L', 'X is evidence for L', 'X counts against L', 'X supports L' (X quoted or bare)."""
 
@@ -556,14 +567,15 @@ def push_claims(text: str, att: _Attribution, labels: Sequence[str], label: str 
         if target is None or not xs or m.group("x").casefold() in lowered:
             continue
         direction = (m.group("dir") or m.group("dir2") or "for").lower()
-        want_positive = (target.casefold() == label.casefold()) != (direction == "against")
+        against = direction in ("against", "away from")
+        want_positive = (target.casefold() == label.casefold()) != against
         negated = bool(_NEGATION.search(text[m.end("x"): m.start("l")]))
         ok = any((v > 0) if want_positive else (v < 0) for v in xs) != negated
         shown = ", ".join(f"{v:.4g}" for v in xs[:4])
         claims.append(Claim(text=text[m.start("x"): m.end("x")], kind="word_sign", start=m.start("x"), end=m.end("x"),
                             status="supported" if ok else "contradicted",
                             reason=f"score({m.group('x')}) = {shown} towards {label!r}; "
-                                   f"{'towards' if direction != 'against' else 'against'} {target!r} means score "
+                                   f"{'against' if against else 'towards'} {target!r} means score "
                                    f"{'>' if want_positive else '<'} 0" + ("; negated" if negated else ""),
                             subject=m.group("x"), fact=f"score({m.group('x')}) = {shown}"))
     return claims
