@@ -69,6 +69,19 @@ def test_scope_of_background_negation_and_change(text: str, want: list[str]) -> 
     assert statuses(text) == want
 
 
+@pytest.mark.parametrize("text", [
+    # true sentences about coffee (espresso 0.86, cup 0.10; only the cup 0.84, without it 0.0055)
+    "Keeping only the cup leaves the prediction at about 84%, close to the original 86%.",
+    "When the cup is blurred, the espresso probability falls to roughly 1%.",
+    "Even without the background, the model still recognizes espresso at 84%.",
+    "Most of the evidence lies in the centre of the image, where the cup sits.",
+    "The classifier is highly confident (86%) that this is an espresso, with cup a distant second at 10%.",
+])
+def test_true_llm_style_sentences_raise_no_false_alarm(text: str) -> None:
+    got = statuses(text, "coffee")
+    assert "supported" in got and "contradicted" not in got, got
+
+
 def test_claims_name_their_subject_and_fact_and_the_hedge_rule() -> None:
     v = verify_text("Without the cat, Egyptian cat gets about 2%.", sheet("chelsea"))
     (c,) = [c for c in v.claims if c.kind == "probability"]

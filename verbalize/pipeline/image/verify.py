@@ -84,8 +84,8 @@ _PROBABILITY = re.compile(r"\b(probab\w*|confiden\w*|sure|certain|likely|chance|
                           r"receives?|scores?|assigns?|keeps?|leaves?)\b", re.I)
 _ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
                    r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
-_REMOVED = re.compile(r"\b(?:remov\w*|without|delet\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)? "
-                      r"out|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
+_REMOVED = re.compile(r"\b(?:remov\w*|without|delet\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
+                      r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
 _PRED = re.compile(r"\b(predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
                    r"answer)|best guess|answer|thinks?|labels?|labelled|decides?|comes? out on top|identif\w+|"
                    r"recogni[sz]\w*|sees?|output)\b", re.I)
@@ -228,6 +228,8 @@ class _Checker:
                          or only.start() < removed.start()):
                 return "only"
             if removed:
+                if re.match(r"\s*(?:the|its|all the)?\s*(?:background|surroundings|backdrop|context)\b", text[removed.end():], re.I):
+                    return "only"  # "without the background": only the object is left
                 return "removed"
         return None
 
@@ -276,7 +278,11 @@ class _Checker:
             if loc is not None and not self._non_location(sentence, loc):
                 cells = _CELLS[loc.group(1).lower()]
                 share = sum(self.f.saliency_grid[r][c] for r, c in cells)
-                ok = q.holds(share) != negated
+                ok = q.holds(share)
+                if q.fraction and re.search(r"most|majority|bulk", q.text, re.I):
+                    # "most of the evidence is in the centre" names the location (region or ≥ 40%)
+                    ok = ok or self._region_cell() in cells or share >= 0.4
+                ok = ok != negated
                 self.add(start, end, "saliency_share", ok, f"the {loc.group(1)} holds {share:.4g} of the positive "
                          f"saliency; {q.tolerance()}" + ("; negated" if negated else ""),
                          subject=loc.group(1), fact=f"saliency share in the {loc.group(1)} = {share:.4g}")
@@ -296,8 +302,8 @@ class _Checker:
             return  # "most", "half" without saying of what
         condition = self._condition(s, c0, c1)
         subject = self._subject(s, q, mentions, (c0, c1))
-        if condition is not None and re.search(r"\bfrom\s+(?:about |around |roughly |some )?$", s[max(0, q.start - 30): q.start],
-                                               re.I):
+        if condition is not None and re.search(r"\b(?:from|original|originally|initial|initially|before|otherwise)\s+"
+                                               r"(?:about |around |roughly |some )?$", s[max(0, q.start - 30): q.start], re.I):
             condition = None  # "falls from 80% to 0% when …": the value before the change
         if condition is not None:
             if subject is not None and subject != self.f.label:
@@ -322,7 +328,16 @@ class _Checker:
     def _subject(self, s: str, q: Quantity, mentions: list[_Mention], clause: tuple[int, int]) -> str | None:
         if not mentions:
             return None
-        in_clause = [m for m in mentions if clause[0] <= m.start < clause[1]] or mentions
+        # the class named as the kept or removed object ("only the cup", "without the cup", "the cup alone",
+        # "the cup is masked") is the object, not the subject of the number
+        objects = {m.start for m in mentions if re.search(
+            r"(?:only|just|without|remov\w+|mask\w*(?: out)?|blurr\w*(?: out)?|hid\w+|delet\w+|cover\w*)"
+            r"\s+(?:the|its|this|that)\s*(?:\w+\s+)?$", s[max(0, m.start - 30): m.start], re.I)
+            or re.match(r"\s+(?:alone|on its own|by itself|is (?:masked|removed|blurred|hidden|covered|kept))", s[m.end:], re.I)}
+        candidates = [m for m in mentions if m.start not in objects]
+        if not candidates:
+            return None
+        in_clause = [m for m in candidates if clause[0] <= m.start < clause[1]] or candidates
         qs = [x for x in quantities(s) if not x.bare and not x.fraction]
         if len(in_clause) >= 2 and len(qs) == len(in_clause) and q in qs and all(
                 m.end <= qs[0].start for m in in_clause):  # "bow tie and suit follow with 17% and 13%"
@@ -355,7 +370,9 @@ class _Checker:
             if frame is None:
                 continue
             after = [m for m in mentions if frame.end() <= m.start < c1]
-            before = [m for m in mentions if c0 <= m.start and m.end <= frame.start()]
+            before = [m for m in mentions if c0 <= m.start and m.end <= frame.start() and re.fullmatch(
+                r"[\"'”’»]?\s*(?:,\s*)?(?:is|was|are|gets|got|comes|came|remains|stays)?\s*(?:not\s+)?(?:the\s+)?"
+                r"(?:model's\s+|network's\s+|classifier's\s+)?(?:\w+\s+)?", s[m.end: frame.start()], re.I)]
             pick = after[0] if after else (before[-1] if before else None)
             if pick is not None:
                 chosen[id(pick)] = ("runner" if runner else "pred", c0, c1)
@@ -421,8 +438,11 @@ class _Checker:
         return bool(re.match(r"\s*(class|prediction|guess|choice|label|answer|\d)", rest)) or bool(
             re.search(r"on\s+$", s[: m.start()].lower()) and word == "top")
 
+    def _region_cell(self) -> tuple[int, int]:
+        return next((r, c) for r, row in enumerate(GRID_WORDS) for c, w in enumerate(row) if w == self.f.saliency_region)
+
     def locations(self, s0: int, s: str, qs: list[Quantity]) -> None:
-        region = next((r, c) for r, row in enumerate(GRID_WORDS) for c, w in enumerate(row) if w == self.f.saliency_region)
+        region = self._region_cell()
         for m in _LOCATION.finditer(s):
             if self._non_location(s, m):
                 continue
