@@ -142,6 +142,7 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("The model does not predict positive.", True), ("Positive is the predicted label.", False),
     ("'bad' pushes the prediction towards positive.", True),  # negated phrase: 'not bad' is evidence against negative
     ("The classifier is 0.71 confident that the review is negative.", True),
+    ("'mess' is the weakest word.", False), ("'food' ranks last.", True), ("The least useful word is 'food'.", True),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

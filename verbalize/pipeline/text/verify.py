@@ -466,6 +466,10 @@ _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for ki
     ("least", rf"\bleast {_IMP}{_WORD}\s+(?:is|was)\s+{_X}"),
     ("least", rf"{_X}{_WORD}\s+(?:is|was|ranks?)\s+(?:the|one of the|among the)\s+least {_IMP}"),
     ("least", rf"{_X}{_WORD}\s+(?:matters?|counts?|contributes?) (?:the )?least\b"),
+    ("least", rf"{_X}{_WORD}\s+(?:is|was)\s+(?:the|one of the|among the)\s+(?:least (?!{_IMP})\w+|weakest|"
+              rf"lowest-ranked|lowest-ranking)\b"),
+    ("least", rf"\b(?:least (?!{_IMP})\w+|weakest|lowest-ranked)(?:\s+(?:word|token))?\s+(?:is|was)\s+{_X}"),
+    ("least", rf"{_X}{_WORD}\s+(?:ranks|ranked|comes|came|is|was)(?: ranked)? last\b"),
     ("least", rf"{_X}{_WORD}\s+{_HAS} (?:the|one of the) {_SMALL} (?:absolute )?(?:{_SCORE}|influence|impact|effect)s?"),
     ("least", rf"\b(?:word|token) with the {_SMALL} (?:absolute )?{_SCORE} (?:is|was)\s+{_X}"),
     ("top", rf"(?<!second )(?<!second-)(?<!least )\b(?:most {_IMP}|strongest|highest-scoring|top|key|decisive)"
