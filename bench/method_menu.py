@@ -24,7 +24,8 @@ from verbalize.pipeline.image.methods import SALIENCY_METHODS, attribute_image
 from verbalize.pipeline.image.samples import sample_path
 
 SKIP = {"best"}  # measured end to end below
-SETTINGS = {"ablationcam": {"model.target_layer": "_blocks.-1"}, "scorecam": {"model.target_layer": "_blocks.-1"}}
+SETTINGS = {"scorecam": {"model.target_layer": "_blocks.-1"}}
+SECTIONS = {"ablationcam": {"saliency.ablationcam.channels": 0.1}, "smoothgrad": {}, "integrated-gradients": {}}
 
 
 class ModelClock:
@@ -65,7 +66,8 @@ def main() -> None:
     for entry in SALIENCY_METHODS:
         if entry.name in SKIP:
             continue
-        cfg = Config().with_overrides(**{"saliency.method": entry.name, **SETTINGS.get(entry.name, {})})
+        cfg = Config().with_overrides(**{"saliency.method": entry.name, **SETTINGS.get(entry.name, {}),
+                                         **SECTIONS.get(entry.name, {})})
         explainer = ImageExplainer(cfg) if entry.name in SETTINGS else ImageExplainer(cfg, classifier=clf)
         model = explainer.classifier.model
         best_wall, best_floor = float("inf"), 0.0

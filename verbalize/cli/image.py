@@ -134,13 +134,13 @@ def verify(
     text: Annotated[str | None, typer.Option(help="the text to check")] = None,
     text_file: Annotated[Path | None, typer.Option(help="read the text from this file")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the verification as JSON")] = False,
+    extractor: Annotated[str | None, typer.Option(help="rules (default, offline) or llm (reads the claims with "
+                                                       "--llm / llm.backend; the same rules check them)")] = None,
+    llm: Annotated[str | None, typer.Option(help="local | local:/path.gguf | openai:MODEL[@URL]")] = None,
+    config: Annotated[Path | None, typer.Option(help="a YAML config file")] = None,
 ) -> None:
     """Check any text (yours, an LLM's, another tool's) claim by claim against an explanation's fact sheet."""
-    from pydantic import ValidationError
-
-    from verbalize.adapters.vision import imagenet_labels
-    from verbalize.pipeline.image.types import Explanation
-    from verbalize.pipeline.image.verify import verify_text
+    from verbalize.pipeline.image.verify import verify as verify_explanation
 
     if (text is None) == (text_file is None):
         raise UserError("give exactly one of --text or --text-file")
@@ -148,23 +148,25 @@ def verify(
         if not text_file.is_file():
             raise UserError(f"{text_file}: file not found")
         text = text_file.read_text(encoding="utf-8", errors="replace")
-    if not explanation.is_file():
-        raise UserError(f"{explanation}: file not found")
-    try:
-        ex = Explanation.model_validate_json(explanation.read_bytes())
-    except ValidationError as e:
-        raise UserError(f"{explanation}: not an explanation.json ({e.errors()[0]['msg']})") from None
-    result = verify_text(text or "", ex.facts, imagenet_labels())
+    cfg = load_config(config, **{"verification.extractor": extractor, "llm.backend": llm})
+    backend = None
+    if cfg.verification.extractor == "llm":
+        from verbalize.adapters.llm import make_backend
+
+        backend = make_backend(cfg.llm)
+    result = verify_explanation(text or "", explanation, extractor=cfg.verification.extractor, backend=backend,
+                                prompts_dir=cfg.llm.prompts_dir)
     if as_json:
         console.print_json(result.model_dump_json())
         return
-    table = Table("claim", "kind", "mark", "why")
+    table = Table("claim", "kind", "subject", "fact", "mark", "why")
     for c in result.claims:
-        table.add_row(c.text, c.kind, f"[{STATUS_STYLE[c.status]}]{c.status}[/]", c.reason)
+        table.add_row(c.text, c.kind, c.subject or "", c.fact or "", f"[{STATUS_STYLE[c.status]}]{c.status}[/]",
+                      c.reason)
     console.print(table)
     fid = "n/a (no checkable claims)" if result.fidelity is None else f"{result.fidelity:.2f}"
     console.print(f"fidelity {fid}: {result.supported} supported, {result.contradicted} contradicted, "
-                  f"{result.unverifiable} unverifiable", highlight=False)
+                  f"{result.unverifiable} unverifiable ({result.extractor} extractor)", highlight=False)
 
 
 def models_pull(name: Annotated[str, typer.Argument(help="sam-vit-b, sam-vit-l or sam-vit-h")]) -> None:

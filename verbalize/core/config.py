@@ -131,6 +131,12 @@ class LLMConfig(_Section):
     cache_path: str | None = Field(default=None, description="response cache file; default in the user cache dir")
 
 
+class VerificationConfig(_Section):
+    extractor: Literal["rules", "llm"] = Field(
+        default="rules", description="who reads claims out of a text: 'rules' (offline, deterministic) or 'llm' "
+        "(the configured llm.backend fills a JSON schema; the same deterministic code checks the claims)")
+
+
 class Config(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="VERBALIZE_", env_nested_delimiter="__", extra="forbid", protected_namespaces=()
@@ -143,6 +149,7 @@ class Config(BaseSettings):
     facts: FactsConfig = Field(default_factory=FactsConfig)
     scorer: ScorerConfig = Field(default_factory=ScorerConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
+    verification: VerificationConfig = Field(default_factory=VerificationConfig)
     verbalizers: list[str] = Field(default_factory=lambda: ["template"])
     max_image_pixels: int = Field(default=89_478_485, ge=64, description="refuse larger images (decompression bombs)")
 

@@ -27,6 +27,15 @@ class Segment(Model):
     seconds: float = 0.0
 
 
+GRID_WORDS = [
+    ["upper left", "upper centre", "upper right"],
+    ["centre left", "centre", "centre right"],
+    ["lower left", "lower centre", "lower right"],
+]
+"""The names of the 3 x 3 saliency grid's cells, rows top to bottom (here, not in facts.py, so that the
+verifier can use them without importing torch)."""
+
+
 class MethodScore(Model):
     """One candidate map of `--method best` and how faithful it was on this image."""
 
