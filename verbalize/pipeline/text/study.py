@@ -191,6 +191,7 @@ class TextStudy:
             strategy=strategy, prompt=prompt.id, label=parsed.label, confidence=parsed.confidence,
             p_stated=p_stated(parsed.label, parsed.confidence, explained, len(opts.labels)),
             correct=None if gold is None else parsed.label == gold, parse_ok=gen.ok and parsed.parse_ok,
+            attribution_ok=None if parsed.attribution_ok is None else gen.ok and parsed.attribution_ok,
             error=error or None, notes=list(getattr(parsed, "notes", [])), unmatched=parsed.unmatched, raw=raw, k=k)
         if strategy == "predict-only":
             return outcome, None
