@@ -44,6 +44,8 @@ class StudyOptions(BaseModel):
     repair: bool = Field(default=False, description="send one repair turn when an answer cannot be parsed "
                          "(off by default: the study measures what the model says unprompted)")
     llm_verbalization: bool = Field(default=False, description="also verbalize each reference attribution with the LLM")
+    structured: bool = Field(default=False, description="ask for JSON under a schema the backend enforces, so every "
+                             "answer parses (off by default: free text is what Huang et al. measured)")
 
     @field_validator("labels")
     @classmethod
@@ -89,6 +91,7 @@ class StrategyOutcome(BaseModel):
     unmatched: list[str] = Field(default_factory=list, description="cited words not in the text")
     raw: str = Field(default="", description="the model's answer, verbatim")
     k: int | None = Field(default=None, description="top-k strategies: the k asked for")
+    elicitation: str = Field(default="free-text", description="free-text, or structured (JSON under a schema)")
 
 
 class ExplanationResult(BaseModel):
