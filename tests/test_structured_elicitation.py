@@ -13,8 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from verbalize.pipeline.text.elicit import structured_schema
+import llm_fixtures
+
+from verbalize.adapters.llm import make_backend
+from verbalize.pipeline.text.elicit import structured_messages, structured_schema
 from verbalize.pipeline.text.parse import parse_structured
+
+llama_server = llm_fixtures.llama_server
 
 DRIVER = "import sys; from verbalize import cli\nsys.argv[0] = 'verbalize'; cli.main()"
 TEXTS = [{"id": "warm", "text": "a warm , funny film", "label": "positive"},
@@ -68,3 +73,17 @@ def test_self_explain_structured_fills_every_self_row_offline(tmp_path: Path) ->
     meta = json.loads((out / "study.json").read_text())
     assert meta["provenance"]["params"]["elicitation"] == "structured"
     print(proc.stdout)
+
+
+def test_llama_cpp_server_answers_under_the_schema(llama_server: str) -> None:
+    """llama-cpp-python's server rejects OpenAI's json_schema form; the backend switches to its
+    json_object + schema form once, and the grammar-constrained answer parses."""
+    toks = "a warm , funny film".split()
+    backend = make_backend(f"openai:smollm2@{llama_server}")
+    msgs = structured_messages([{"role": "user", "content": "Classify the sentiment of 'a warm , funny film' and "
+                                                            "score each word."}], "pe", toks)
+    gen = backend.generate(msgs, json_schema=structured_schema("pe", toks, ["negative", "positive"]), max_tokens=120)
+    assert gen.ok, gen.error
+    assert backend.schema_style == "json_object"
+    r = parse_structured(gen.text, toks, "pe")
+    assert r.parse_ok and r.notes[0] == "structured: scores placed by position" and len(r.scores) == 5

@@ -150,7 +150,11 @@ class OpenAIBackend(ChatBackend):
 
     def _rejects_schema(self, kwargs: dict[str, Any], e: openai.APIStatusError) -> bool:
         """A server that does not take OpenAI's json_schema form (llama-cpp-python): switch styles."""
-        if "response_format" in kwargs and self.schema_style == "json_schema" and e.status_code in (400, 422):
+        if (
+            "response_format" in kwargs
+            and self.schema_style == "json_schema"
+            and (e.status_code in (400, 422) or "json_schema" in str(e))  # llama-cpp-python: a 500
+        ):
             self.schema_style = "json_object"
             return True
         return False
@@ -159,14 +163,10 @@ class OpenAIBackend(ChatBackend):
         kwargs = self._kwargs(request)
         try:
             resp = self._client.chat.completions.create(**kwargs)
-        except openai.UnprocessableEntityError as e:
-            if not self._rejects_schema(kwargs, e):
-                raise
-            return self._complete(request)
-        except openai.BadRequestError as e:
+        except openai.APIStatusError as e:
             if self._rejects_schema(kwargs, e):
                 return self._complete(request)
-            if "logprobs" not in kwargs or not _rejects_logprobs(e):
+            if not isinstance(e, openai.BadRequestError) or "logprobs" not in kwargs or not _rejects_logprobs(e):
                 raise
             self.logprobs_supported = False
             resp = self._client.chat.completions.create(**self._kwargs(request))
@@ -178,14 +178,10 @@ class OpenAIBackend(ChatBackend):
         kwargs = self._kwargs(request)
         try:
             resp = await client.chat.completions.create(**kwargs)
-        except openai.UnprocessableEntityError as e:
-            if not self._rejects_schema(kwargs, e):
-                raise
-            return await self._acomplete(request)
-        except openai.BadRequestError as e:
+        except openai.APIStatusError as e:
             if self._rejects_schema(kwargs, e):
                 return await self._acomplete(request)
-            if "logprobs" not in kwargs or not _rejects_logprobs(e):
+            if not isinstance(e, openai.BadRequestError) or "logprobs" not in kwargs or not _rejects_logprobs(e):
                 raise
             self.logprobs_supported = False
             resp = await client.chat.completions.create(**self._kwargs(request))
