@@ -96,6 +96,8 @@ def self_explain(
     shap_max_evals: Annotated[int | None, typer.Option(min=1, help="SHAP evaluations per text")] = None,
     max_tokens: Annotated[int | None, typer.Option(min=1, help="generation budget per answer (default: llm.max_tokens)")] = None,
     llm_verbalization: Annotated[bool, typer.Option(help="also verbalize each reference attribution with the LLM")] = False,
+    ties: Annotated[str, typer.Option(help="agreement: tied scores by expected (mean over random orders), position "
+                                           "or epsilon (Huang et al.)")] = "expected",
     structured: Annotated[bool, typer.Option(help="ask for JSON under a schema the backend enforces (OpenAI "
                                                   "response_format, llama.cpp, constrained decoding locally), so every "
                                                   "answer parses; default: free text, as the paper")] = False,
@@ -112,7 +114,7 @@ def self_explain(
         options = StudyOptions(labels=label_list, task_prompt=task_prompt, strategies=split_list(strategies) or [],
                                methods=split_list(methods) or [], lime_samples=lime_samples, shap_max_evals=shap_max_evals,
                                max_tokens=max_tokens, llm_verbalization=llm_verbalization,
-                               structured=structured)
+                               structured=structured, ties=ties)
     except ValueError as e:  # pydantic's ValidationError is a ValueError
         errors = getattr(e, "errors", None)
         msg = errors()[0]["msg"] if callable(errors) else str(e)

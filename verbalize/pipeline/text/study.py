@@ -164,7 +164,8 @@ class TextStudy:
             if opts.llm_verbalization and e.source == "model" and v_label == predicted:
                 e.verbalizations.append(llm_verbalization(self.backend, tokens, v_scores, v_label, labels=labels,
                                                           prompts_dir=self.config.llm.prompts_dir))
-        matrices = agreement_matrix({e.name: np.nan_to_num(e.scores) for e in explanations}) if len(explanations) > 1 else {}
+        matrices = agreement_matrix({e.name: np.nan_to_num(e.scores) for e in explanations}, ties=opts.ties,
+                                    seed=self.config.seed) if len(explanations) > 1 else {}
         step("faithfulness and agreement")
 
         calls = [c.model_dump(mode="json") for c in self.backend.drain_calls()]
@@ -255,6 +256,7 @@ class TextStudy:
                   "tokenize": self.options.tokenize, "lime_samples": self.options.lime_samples,
                   "shap_max_evals": self.options.shap_max_evals, "seconds": round(seconds, 3),
                   "elicitation": "structured" if self.options.structured else "free-text",
+                  "ties": self.options.ties,
                   "llm_calls": sum(len(it.llm_calls) for it in items),
                   "probability_source": getattr(self.classifier, "probability_source", None)}
         return Provenance(model=f"{getattr(self.backend, 'backend', '?')}:{getattr(self.backend, 'model', '?')}",

@@ -44,6 +44,8 @@ class StudyOptions(BaseModel):
     repair: bool = Field(default=False, description="send one repair turn when an answer cannot be parsed "
                          "(off by default: the study measures what the model says unprompted)")
     llm_verbalization: bool = Field(default=False, description="also verbalize each reference attribution with the LLM")
+    ties: Literal["expected", "position", "epsilon", "random"] = Field(
+        default="expected", description="how agreement metrics order tied scores (see verbalize.eval.agreement)")
     structured: bool = Field(default=False, description="ask for JSON under a schema the backend enforces, so every "
                              "answer parses (off by default: free text is what Huang et al. measured)")
 
