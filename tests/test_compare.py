@@ -83,8 +83,12 @@ def test_compare_reproduces_hand_computed_tables(jsonl: Path, tmp_path: Path) ->
     assert "tied tokens" in html and html.count('alt="') >= 7
 
     pos = tmp_path / "pos"
-    assert cli("compare", jsonl, "--out", pos, "--ties", "position").returncode == 0
+    proc = cli("compare", jsonl, "--out", pos, "--ties", "position", "--model", "vader")
+    assert proc.returncode == 0, proc.stderr
     _check(_matrix(pos / "agreement_feature_agreement.csv"), FA_POSITION)
+    with (pos / "faithfulness.csv").open() as fh:  # with a model: faithfulness on it
+        assert all(r["comprehensiveness"] != "" and r["texts"] == "2" for r in csv.DictReader(fh))
+    assert json.loads((pos / "study.json").read_text())["provenance"]["params"]["ties"] == "position"
 
 
 def test_compare_explanations_in_python_with_faithfulness_on_a_real_model() -> None:
