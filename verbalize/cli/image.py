@@ -12,6 +12,7 @@ from rich.table import Table
 
 from verbalize.cli.console import STATUS_STYLE, bars, console, err_console, load_config, progress_factory
 from verbalize.core.errors import UserError
+from verbalize.pipeline.image.localize import parse_box
 
 
 class Segmenter(StrEnum):
@@ -52,6 +53,9 @@ def explain(
     sam_checkpoint: Annotated[str | None, typer.Option(help="SAM checkpoint file (or VERBALIZE_SAM_CHECKPOINT)")] = None,
     sample: Annotated[str | None, typer.Option(help="explain a packaged sample image: chelsea, coffee, astronaut, rocket, grace_hopper, china")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the explanation JSON instead of the summary")] = False,
+    box: Annotated[str | None, typer.Option(help="ground truth x0,y0,x1,y1 (original pixels): adds the pointing "
+                                            "game and the saliency mass inside it")] = None,
+    mask: Annotated[Path | None, typer.Option(help="ground truth mask image (non-zero = the object), as --box")] = None,
 ) -> None:
     """Classify each image, compute a saliency map, segment the salient object and explain it in words."""
     from verbalize.pipeline.image.samples import sample_path
@@ -70,6 +74,9 @@ def explain(
                                   "seed": seed, "model.name": model, "model.target_layer": layer,
                                   "verbalizers": verbalizers, "llm.backend": llm,
                                   "segmenter.sam_checkpoint": sam_checkpoint})
+    box_xyxy = parse_box(box) if box else None
+    if mask is not None and not mask.is_file():
+        raise UserError(f"{mask}: mask file not found")
     # Check every file before loading models: a typo costs a second, not a model load.
     from verbalize.pipeline.image.io import load_image
 
@@ -83,7 +90,7 @@ def explain(
     for source, out_dir in zip(sources, _out_dirs(out, sources), strict=True):
         try:
             with progress_factory(_perturbs) as factory:
-                result = explainer.explain(source, progress=factory)  # type: ignore[arg-type]
+                result = explainer.explain(source, progress=factory, box=box_xyxy, mask=mask)  # type: ignore[arg-type]
             result.write(out_dir)
         except UserError as e:
             err_console.print(f"error: {e}", markup=False, highlight=False)
@@ -108,6 +115,10 @@ def _print_summary(ex, out_dir: Path) -> None:  # type: ignore[no-untyped-def]
                   f"most in the {f.saliency_region} · segment: {ex.segment.method}, {f.segment_area:.0%} of the image, "
                   f"{f.saliency_in_segment:.0%} of the saliency · deletion AUC {f.deletion_auc:.3f} · "
                   f"insertion AUC {f.insertion_auc:.3f}", highlight=False)
+    if ex.localization is not None:
+        loc = ex.localization
+        console.print(f"ground truth: pointing game {'hit' if loc.pointing_game else 'miss'} · "
+                      f"{loc.relevance_mass:.0%} of the positive saliency inside it", highlight=False)
     for v in ex.verbalizations:
         fid = v.verification.fidelity if v.verification else None
         tag = f"fidelity {fid:.2f} ({v.verification.supported}/{v.verification.supported + v.verification.contradicted})" \

@@ -57,7 +57,9 @@ class SaliencyConfig(BaseModel):
 
     model_config = ConfigDict(extra="allow", protected_namespaces=())
 
-    method: str = Field(default="gradcam", description="a registered saliency method (see `verbalize explain --help`)")
+    method: str = Field(default="gradcam", description="a registered saliency method (see `verbalize methods`)")
+    candidates: list[str] | None = Field(default=None, description="--method best: the methods to compare "
+                                         "(default: saliency.best.candidates)")
 
     @model_validator(mode="before")
     @classmethod
@@ -73,7 +75,7 @@ class SaliencyConfig(BaseModel):
                 merged.setdefault(leaf, value)
                 out[section] = merged
         for key, value in out.items():
-            if key != "method" and not isinstance(value, dict):
+            if key not in ("method", "candidates") and not isinstance(value, dict):
                 raise ValueError(f"'{key}' must be a section of method parameters (a mapping), got {value!r}")
         return out
 
@@ -163,7 +165,8 @@ class Config(BaseSettings):
             *path, leaf = str(key).split(".")
             node = data
             for i, p in enumerate(path):
-                if i == 1 and path[0] == "saliency" and isinstance(node, dict) and p not in node and p != "method":
+                if i == 1 and path[0] == "saliency" and isinstance(node, dict) and p not in node \
+                        and p not in ("method", "candidates"):
                     node[p] = {}  # a method section that was not set yet
                 if not isinstance(node, dict) or p not in node or not isinstance(node[p], dict):
                     raise UserError(f"overrides: invalid config at '{key}': "

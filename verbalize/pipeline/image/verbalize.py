@@ -24,6 +24,7 @@ from verbalize.core.formatting import pct
 from verbalize.core.registry import Registry
 from verbalize.core.types import Verbalization
 from verbalize.pipeline.image.facts import GRID_WORDS
+from verbalize.pipeline.image.ranking import ranking_sentence
 from verbalize.pipeline.image.render import overlay, segment_crop
 from verbalize.pipeline.image.types import FactSheet
 from verbalize.prompts import load_prompt
@@ -81,6 +82,9 @@ def template_sentences(f: FactSheet) -> list[str]:
             f'Removing that object leaves the probability of "{f.label}" at {pct(f.p_segment_removed)}, '
             f"and keeping only the object gives {pct(f.p_segment_only)}."
         )
+    ranking = ranking_sentence(f)
+    if ranking:
+        sentences.append(ranking)
     return sentences
 
 

@@ -33,6 +33,7 @@ import re
 from verbalize.core.claims import NUMBER, Number, split_spans
 from verbalize.core.types import Claim, Verification
 from verbalize.pipeline.image.facts import GRID_WORDS
+from verbalize.pipeline.image.ranking import ranking_claims
 from verbalize.pipeline.image.types import FactSheet
 
 _CLAUSE_SPLIT = re.compile(r"[;,:()]|\s(?:which|where|while|and|but|whereas)\s", re.I)
@@ -215,7 +216,8 @@ def verify_text(text: str, facts: FactSheet, class_names: list[str] | None = Non
         s0 = text.index(sentence, pos) if sentence else pos
         pos = s0 + len(sentence)
         claims += _label_claims(text, s0, sentence, facts, class_names or [])
-        label_spans = [(c.start, c.end) for c in claims if c.kind == "label"]
+        claims += ranking_claims(text, s0, sentence, facts)
+        label_spans = [(c.start, c.end) for c in claims if c.kind in ("label", "ranking")]
         claims += [c for c in _number_claims(text, s0, sentence, facts)
                    if not any(a <= c.start < b for a, b in label_spans)]
         claims += _location_claims(text, s0, sentence, facts)

@@ -76,6 +76,10 @@ function showImageResult(data, file) {
     ["p(label | segment only)", pct(f.p_segment_only)], ["p(label | segment removed)", pct(f.p_segment_removed)],
     ["saliency mostly in", f.saliency_region], ["time", num(data.seconds, 1) + " s"],
   ];
+  for (const [n, m] of (f.method_ranking || []).entries()) {  // --method best: the candidates, most faithful first
+    rows.push([(n === 0 ? "kept: " : "candidate: ") + m.title,
+      "insertion AUC " + num(m.insertion_auc) + " · deletion AUC " + num(m.deletion_auc) + " · ROAD " + num(m.road)]);
+  }
   document.getElementById("metrics").replaceChildren(...rows.map(([k, v]) => el("tr", {}, el("th", { text: k }), el("td", { text: v }))));
   document.getElementById("verbalizations").replaceChildren(...(ex.verbalizations || []).map(verbalizationBlock));
   document.getElementById("explanation-json").textContent = JSON.stringify(ex, null, 2);
