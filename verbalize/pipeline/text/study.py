@@ -48,7 +48,7 @@ from verbalize.core.versions import library_versions
 from verbalize.eval.agreement import agreement_matrix
 from verbalize.eval.faithfulness import faithfulness_report
 from verbalize.pipeline.text.elicit import PROMPTS, default_explained_label, elicitation_messages, p_stated
-from verbalize.pipeline.text.inputs import TextItem
+from verbalize.pipeline.text.inputs import MAX_TEXT_CHARS, TextItem
 from verbalize.pipeline.text.methods import TEXT_METHODS
 from verbalize.pipeline.text.parse import parse_self_explanation
 from verbalize.pipeline.text.summary import summarize
@@ -100,6 +100,10 @@ class TextStudy:
         t0 = time.perf_counter()
         item = item if isinstance(item, TextItem) else TextItem(id="text", text=str(item))
         opts = self.options
+        if item.error is not None:
+            raise UserError(f"{item.id}: {item.error}")
+        if len(item.text) > MAX_TEXT_CHARS:
+            raise UserError(f"{item.id}: text is {len(item.text)} characters; the limit is {MAX_TEXT_CHARS}")
         tokens = tokenize(item.text, opts.tokenize)
         if not tokens:
             raise UserError(f"{item.id}: the text has no tokens")
@@ -221,6 +225,9 @@ class TextStudy:
             if progress is not None:
                 def inner(done: int, total: int, what: str, n: int = n, key: str = item.id) -> None:
                     progress(n * total + done, len(texts) * total, f"{key}: {what}")
+            if item.error is not None:
+                results.append(_failed_item(item, self.options, item.error))
+                continue
             try:
                 results.append(self.run_item(item, inner))
             except LLMError:
@@ -310,10 +317,11 @@ def as_items(texts: Iterable[TextItem | str | Mapping[str, Any]]) -> list[TextIt
         if isinstance(t, TextItem):
             out.append(t)
         elif isinstance(t, str):
-            out.append(TextItem(id=f"text:{n}", text=t))
+            out.append(TextItem(id=f"text:{n}", text=t, error=None if t.strip() else "the text is blank"))
         elif isinstance(t, Mapping) and isinstance(t.get("text"), str):
             out.append(TextItem(id=str(t.get("id") or f"text:{n}"), text=t["text"],
-                                label=None if t.get("label") in (None, "") else str(t["label"])))
+                                label=None if t.get("label") in (None, "") else str(t["label"]),
+                                error=None if t["text"].strip() else "the text is blank"))
         else:
             raise UserError(f"text {n}: give a string or a mapping with a 'text' field")
     if not out:
