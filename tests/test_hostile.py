@@ -105,6 +105,24 @@ def test_1_endpoint_failure_of_any_shape_is_retried_then_a_recorded_failure(prox
     assert scores.sources == ["logprobs"] and np.isfinite(scores.probs).all()
 
 
+def test_1_a_study_keeps_its_finished_texts_when_the_endpoint_fails_for_one(proxy: FaultProxy) -> None:
+    from verbalize.pipeline.text.study import compare_self_explanations
+
+    opts = {"strategies": ["predict-only"], "methods": ["occlusion"], "max_tokens": 4}
+
+    def study(texts: list[str]) -> Any:
+        return compare_self_explanations(texts, Config(), backend=_backend(proxy.url, max_retries=0), **opts)
+
+    sent = len(proxy.requests)
+    alone = study(["Great fun."])
+    per_text = len(proxy.requests) - sent
+    proxy.faults.extend(["none"] * per_text + ["garbage"])  # the second text's first call: no retries left
+    result = study(["Great fun.", "Dull.", "Fine."])
+    assert [it.error is None for it in result.items] == [True, False, True]
+    assert "MalformedResponse" in (result.items[1].error or "")
+    assert result.items[0].probabilities == alone.items[0].probabilities
+
+
 # ---------------------------------------------------------------------------------------- 3
 
 
@@ -200,6 +218,9 @@ def test_2_abandoned_work_stops_and_sigterm_stops_the_server(proxy: FaultProxy, 
         assert len(proxy.requests) < 40  # far from LIME's 2000 samples
         quick = httpx.post(f"{url}/v1/explain/text", json={"text": "fine", "options": {"model": "vader"}}, timeout=20)
         assert quick.status_code == 200  # the text lock was released
+        files = [("files", (f"{n}.png", sample_path("chelsea").read_bytes(), "image/png")) for n in range(6)]
+        job = httpx.post(f"{url}/v1/jobs/upload", files=files, data={"name": "cut"}, timeout=30)
+        assert job.status_code == 202, job.text
         answers: list[httpx.Response] = []
         busy = threading.Thread(target=lambda: answers.append(httpx.post(f"{url}/v1/explain/text", json=slow,
                                                                           timeout=30)))
@@ -211,6 +232,11 @@ def test_2_abandoned_work_stops_and_sigterm_stops_the_server(proxy: FaultProxy, 
         assert time.monotonic() - t0 < 8  # uvicorn's grace (3 s), then the work is told to stop
         busy.join(timeout=10)
         assert answers[0].status_code == 503 and "stopping" in answers[0].json()["error"]
+        with Store(f"sqlite:///{tmp_path / 'runs' / 'service.sqlite'}") as store:
+            run = store.get_run("cut")
+            assert run is not None and run.status == "queued"  # resumed at the next start
+            progress = store.progress(run.id)
+            assert progress["pending"] >= 1 and progress["done"] + progress["pending"] == 6
         assert b"Traceback" not in (proc.stdout.read() if proc.stdout else b"")
     finally:
         if proc.poll() is None:

@@ -183,7 +183,7 @@ class JobManager:
         self._stop.set()
         self._queue.put("")  # wake the worker
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
         """`request_stop`, then wait for the worker; a job still inside an item is marked queued, so
         the next start resumes it (its finished items are in the store already)."""
         self.request_stop()

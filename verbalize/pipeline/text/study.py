@@ -212,15 +212,21 @@ class TextStudy:
             progress: StudyProgress | None = None) -> StudyResult:
         """Study every text; a text that fails outright is kept with its error, the rest go on.
 
-        An endpoint that keeps failing (`LLMError`, after the backend's retries) ends the study: it
-        would fail every other text the same way, slowly.
+        An endpoint that keeps failing (`LLMError`, after the backend's retries) before any text was
+        studied ends the study with that error. Later, it fails that text; after
+        `MAX_ENDPOINT_FAILURES` such texts in a row the remaining ones are recorded as not studied
+        (they would fail the same way, slowly), and what was finished is kept.
         """
         from verbalize.adapters.llm import LLMError
 
         t0 = time.perf_counter()
         texts = as_items(items)
         results: list[StudyItem] = []
+        endpoint_failures = 0
         for n, item in enumerate(texts):
+            if endpoint_failures >= MAX_ENDPOINT_FAILURES:
+                results.append(_failed_item(item, self.options, "not studied: the endpoint kept failing"))
+                continue
             inner = None
             if progress is not None:
                 def inner(done: int, total: int, what: str, n: int = n, key: str = item.id) -> None:
@@ -230,8 +236,14 @@ class TextStudy:
                 continue
             try:
                 results.append(self.run_item(item, inner))
-            except LLMError:
-                raise
+                endpoint_failures = 0
+            except LLMError as e:
+                if not any(r.error is None for r in results):
+                    raise  # nothing studied yet: an unreachable endpoint is one line, not a study of failures
+                # Texts already studied are kept: this one is a failed item, and after a few in a row
+                # the rest are not tried (they would fail the same way, slowly).
+                endpoint_failures += 1
+                results.append(_failed_item(item, self.options, str(e)))
             except UserError as e:
                 results.append(_failed_item(item, self.options, str(e)))
         return StudyResult(items=results, summary=summarize(results, self.options), options=self.options,
@@ -252,6 +264,9 @@ class TextStudy:
                           forward_passes=dict(passes), versions=library_versions(*_VERSIONED),
                           config=_redacted_config(self.config))
 
+
+MAX_ENDPOINT_FAILURES = 3
+"""Texts in a row whose LLM calls kept failing before a study stops trying the rest."""
 
 _VERSIONED = ("torch", "transformers", "shap", "lime", "numpy", "scipy", "openai", "langchain-core")
 
