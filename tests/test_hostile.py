@@ -139,6 +139,19 @@ def test_3_one_answer_without_logprobs_never_switches_the_source(proxy: FaultPro
     assert clf.probability_source == "logprobs"
 
 
+def test_3_a_study_whose_texts_used_mixed_sources_says_so(proxy: FaultProxy) -> None:
+    from verbalize.pipeline.text.study import compare_self_explanations
+
+    b = _backend(proxy.url)
+    proxy.faults.extend(["nologprobs"])  # the very first answer, before the server has shown logprobs
+    result = compare_self_explanations(["Great fun.", "Dull."], Config(), backend=b, strategies=["predict-only"],
+                                       methods=["occlusion"], max_tokens=4)
+    first, second = result.items
+    assert first.probability_source == "mixed: logprobs, stated-confidence"  # that one row, that one call
+    assert second.probability_source == "logprobs" and b.logprobs_supported is True
+    assert "mixed sources (logprobs, stated-confidence)" in (result.summary.mixed_sources or "")
+
+
 # ---------------------------------------------------------------------------------------- 25 % faults
 
 

@@ -291,7 +291,7 @@ class TextRequest(BaseModel):
 
 class SelfExplanationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    texts: list[str] = Field(min_length=1, max_length=100)
+    texts: list[str] = Field(min_length=1, max_length=10_000, description="at most max_texts (default 100)")
     options: dict[str, Any] = Field(default_factory=dict)
 
 
