@@ -383,8 +383,12 @@ def test_9_secrets_in_urls_and_argv_never_reach_an_output(proxy: FaultProxy, tmp
     assert "hunter2" not in written and "***@127.0.0.1" in written and "hunter2" not in err
     # The password is used (HTTP basic auth to the endpoint), only never recorded.
     assert proxy.requests[0]["headers"]["authorization"] == "Basic " + base64.b64encode(b"user:hunter2").decode()
-    prov = Provenance(model="m", method="x", seed=0, config={"store": "postgresql://a:hunter2@h/d"})
-    assert "hunter2" not in prov.model_dump_json()
+    prov = Provenance(model="m", method="x", seed=0, config={"store": "postgresql://a:hunter2@h/d"},
+                      params={"tokenize": "words", "api_key": "sk-789"},
+                      llm_calls=[{"prompt_tokens": 12, "completion_tokens": 3}])
+    dumped = prov.model_dump()
+    assert "hunter2" not in prov.model_dump_json() and dumped["params"] == {"tokenize": "words", "api_key": "***"}
+    assert dumped["llm_calls"] == [{"prompt_tokens": 12, "completion_tokens": 3}]  # counts are no secrets
 
 
 # ---------------------------------------------------------------------------------------- 10, 11

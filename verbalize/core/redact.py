@@ -6,7 +6,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-_SECRET_KEY = re.compile(r"(api_?key|token|secret|password|passwd|authorization)", re.I)
+_SECRET_KEY = re.compile(r"(^|[_-])(api[_-]?key|access[_-]?key|token|secret|password|passwd|authorization)$", re.I)
+"""Keys whose value is a secret ('api_key', 'auth_token', 'db_password'), not ones that merely contain
+such a word ('max_tokens', 'prompt_tokens', 'tokenize')."""
 _URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 _QUERY_SECRET = re.compile(r"(?i)([?&](?:api[_-]?key|access[_-]?token|token|secret|password|passwd|key)=)[^&#\s]+")
 _SECRET_FLAG = re.compile(r"^--?[\w-]*(api[_-]?key|token|secret|password|passwd)[\w-]*$", re.I)
