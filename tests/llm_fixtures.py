@@ -104,7 +104,11 @@ class FaultProxy:
     - "hang:SECONDS": answer nothing for that long, then close (a client with a shorter timeout has
       given up by then; nothing is forwarded, so the server is not kept busy);
     - "empty": answer 200 with an empty completion;
-    - "reject-logprobs": answer 400 when the request asks for logprobs.
+    - "reject-logprobs": answer 400 when the request asks for logprobs;
+    - "garbage": answer 200 with a body that is not JSON (a captive portal, a crashed worker);
+    - "schema": answer 200 with JSON that is no chat completion;
+    - "truncated": announce a full body, send half of it, close (a dropped stream);
+    - "nologprobs": forward, but strip the logprobs from the answer (a worker that lost them).
 
     With no upstream, it answers with the bodies queued in `canned_next`, then with `canned`, which is how
     the contract tests capture what the backend sends where no real peer exists offline.
@@ -165,8 +169,8 @@ class FaultProxy:
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
             self._respond(h, raw, body, fault)
-        except OSError:
-            pass  # the client gave up (timeout test): nothing to answer
+        except (OSError, httpx.HTTPError):
+            pass  # the client gave up (timeout test) or the upstream went away: nothing to answer
         finally:
             with self._lock:
                 self.in_flight -= 1
@@ -184,6 +188,21 @@ class FaultProxy:
             return self._reply(h, 200, chat_completion(""))
         if kind == "reject-logprobs" and isinstance(body, dict) and "logprobs" in body:
             return self._reply(h, 400, {"error": {"message": "logprobs is not supported", "type": "invalid_request_error"}})
+        if kind == "garbage":
+            return self._reply(h, 200, b"<html><body>502 Bad Gateway</body></html>")
+        if kind == "schema":
+            return self._reply(h, 200, {"object": "error", "detail": "upstream unavailable"})
+        if kind == "truncated":
+            data = json.dumps(chat_completion("positive")).encode()
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data[: len(data) // 2])
+            h.wfile.flush()
+            h.close_connection = True
+            h.connection.shutdown(socket.SHUT_RDWR)
+            return None
         if kind == "hang":
             time.sleep(float(arg))
             h.close_connection = True
@@ -199,6 +218,11 @@ class FaultProxy:
         path = h.path[len("/v1"):] if h.path.startswith("/v1") else h.path
         resp = self._http.request(h.command, self.upstream + path, content=raw,
                                   headers={"Content-Type": "application/json"})
+        if kind == "nologprobs" and resp.status_code == 200:
+            answer = resp.json()
+            for choice in answer.get("choices", []):
+                choice.pop("logprobs", None)
+            return self._reply(h, 200, answer)
         return self._reply(h, resp.status_code, resp.content)
 
     def close(self) -> None:

@@ -218,21 +218,24 @@ def test_contract_images_go_as_base64_data_url_parts(canned_proxy: FaultProxy, t
 @pytest.mark.contract
 def test_contract_server_without_logprobs_falls_back_to_the_named_label(canned_proxy: FaultProxy, tmp_path):
     sent = canned_proxy.requests
-    # A server that ignores the parameter: the answer is parsed; logprobs are not asked for again.
+    # A server that ignores the parameter: the answer is parsed; once its first answers all came
+    # without logprobs (three, not one: one odd answer changes nothing), they are not asked for again.
     canned_proxy.canned = chat_completion("Negative. The review complains.")
-    backend = remote(canned_proxy.url, tmp_path, cache=None)
+    backend = remote(canned_proxy.url, tmp_path, cache=None, concurrency=1)
     scores = backend.label_scores(classify(REVIEWS[1:2]), LABELS)
     assert scores.sources == ["fallback-no-logprobs"] and scores.probs.tolist() == [[0.0, 1.0]]
     assert sent[0]["body"]["max_tokens"] == 1 and sent[0]["body"]["logprobs"] is True
+    assert backend.logprobs_supported is None
+    backend.label_scores(classify(REVIEWS[:2]), LABELS)
+    assert backend.logprobs_supported is False and len(sent) == 3
     backend.label_scores(classify(REVIEWS[:1]), LABELS)
-    assert backend.logprobs_supported is False and "logprobs" not in sent[-1]["body"] and len(sent) == 2
-    assert sent[-1]["body"]["max_tokens"] > 1
+    assert "logprobs" not in sent[-1]["body"] and len(sent) == 4 and sent[-1]["body"]["max_tokens"] > 1
     # A server that rejects the parameter (400): asked again without it, and never asked for it again.
     backend = remote(canned_proxy.url, tmp_path, cache=None, concurrency=1)
     canned_proxy.faults.append("reject-logprobs")
     scores = backend.label_scores(classify(REVIEWS[:2]), LABELS)
     assert backend.logprobs_supported is False and scores.probs[:, 1].tolist() == [1.0, 1.0]
-    assert [("logprobs" in r["body"]) for r in sent[2:]] == [True, False, False]
+    assert [("logprobs" in r["body"]) for r in sent[4:]] == [True, False, False]
     # Logprobs given, but no label among the top tokens: the whole answer is read and parsed.
     canned_proxy.canned_next.extend([chat_completion("The", logprobs=[("The", -0.1), ("I", -2.5)]),
                                      chat_completion("The review is positive")])
@@ -242,6 +245,7 @@ def test_contract_server_without_logprobs_falls_back_to_the_named_label(canned_p
     assert [r["body"]["max_tokens"] for r in sent[-2:]] == [1, 5] and "logprobs" not in sent[-1]["body"]
     # No label at all, even after the repair turn: NaN, recorded with the raw answer, not a guess.
     canned_proxy.canned = chat_completion("I cannot say.")
+    backend = remote(canned_proxy.url, tmp_path, cache=None)  # (one that has not seen logprobs yet)
     scores = backend.label_scores(classify(REVIEWS[:1]), LABELS)
     assert np.isnan(scores.probs).all() and scores.sources == ["unparsed"]
     assert backend.calls[-1].raw == "I cannot say." and backend.calls[-1].repaired

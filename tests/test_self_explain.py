@@ -67,7 +67,7 @@ def test_inputs_jsonl_csv_and_txt(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name, content, message", [
     ("a.jsonl", '{"text": "ok"}\nnot json\n', "a.jsonl: line 2 is not JSON"),
-    ("a.jsonl", '{"label": "positive"}\n', "a.jsonl: line 1 has no text"),
+    ("a.jsonl", '{"label": "positive"}\n', "a.jsonl: no texts in the file (line 1 has no text"),
     ("a.jsonl", '["a list"]\n', "a.jsonl: line 1 must be a JSON object"),
     ("a.jsonl", '{"text": "x", "label": "meh"}\n', "label 'meh' is not one of negative, positive"),
     ("a.jsonl", '{"id": 1, "text": "a"}\n{"id": 1, "text": "b"}\n', "id '1' appears more than once"),

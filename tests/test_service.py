@@ -25,6 +25,7 @@ from verbalize.service.app import ServiceSettings, create_app
 from verbalize.store import Store
 
 TOKEN = "test-token-4f8a"
+LOCAL = "http://127.0.0.1:8000"  # without a token the service answers loopback Host names only
 
 
 def _app(tmp: Path, **kwargs: Any):
@@ -39,13 +40,13 @@ def tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(tmp: Path):
-    with TestClient(_app(tmp, api_token="")) as c:
+    with TestClient(_app(tmp, api_token=""), base_url=LOCAL) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
 def secured(tmp: Path):
-    with TestClient(_app(tmp / "secured", api_token=TOKEN)) as c:
+    with TestClient(_app(tmp / "secured", api_token=TOKEN), base_url=LOCAL) as c:
         yield c
 
 
@@ -149,18 +150,18 @@ def test_bearer_token_guards_every_v1_route(secured: TestClient) -> None:
 class _Texts:
     """A stand-in text processor that fails on demand: the error handling is what is tested."""
 
-    def explain_text(self, text: str, label: str | None, options: dict[str, Any]) -> dict[str, Any]:
+    def explain_text(self, text: str, label: str | None, options: dict[str, Any], cancelled: Any = None) -> dict[str, Any]:
         if text == "boom":
             raise RuntimeError("secret detail from /srv/models")
         return {"text": text, "label": label, "options": options, "tokens": text.split()}
 
-    def self_explanations(self, texts: list[str], options: dict[str, Any]) -> dict[str, Any]:
+    def self_explanations(self, texts: list[str], options: dict[str, Any], cancelled: Any = None) -> dict[str, Any]:
         return {"n": len(texts)}
 
 
 def test_text_routes_run_the_text_journey(tmp: Path) -> None:
     app = _app(tmp / "text")
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, raise_server_exceptions=False, base_url=LOCAL) as c:
         r = c.post("/v1/explain/text", json={"text": "The movie was great but the ending was awful",
                                                "options": {"model": "vader", "methods": ["occlusion"], "target": "positive"}})
         assert r.status_code == 200, r.text
@@ -175,12 +176,13 @@ def test_text_routes_run_the_text_journey(tmp: Path) -> None:
         assert item["text"] == "A wonderful, moving film." and item["tokens"] == ["A", "wonderful,", "moving", "film."]
         bad = c.post("/v1/explain/text", json={"text": "fine", "options": {"model": "/etc/passwd"}})
         assert bad.status_code == 400 and "not served here" in bad.json()["error"]
-        assert c.post("/v1/explain/text", json={"text": "fine", "options": {"nope": 1}}).status_code == 400
+        unknown = c.post("/v1/explain/text", json={"text": "fine", "options": {"nope": 1}})
+        assert unknown.status_code == 422 and unknown.json()["error"].startswith("options.nope:")
 
 
 def test_text_route_errors_are_json_without_tracebacks(tmp: Path) -> None:
     app = _app(tmp / "text-errors")
-    with TestClient(app, raise_server_exceptions=False) as c:
+    with TestClient(app, raise_server_exceptions=False, base_url=LOCAL) as c:
         app.state.text_processor = _Texts()  # a processor that fails on demand
         r = c.post("/v1/explain/text", json={"text": "a fine film", "label": "positive", "options": {"k": 1}})
         assert r.status_code == 200

@@ -14,9 +14,12 @@ item) and artifacts (one per item and name, e.g. overlay.png).
 from __future__ import annotations
 
 import math
+import os
+import socket
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -105,6 +108,42 @@ failures_table = Table(
     Column("reason", Text, nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
 )
+
+
+leases_table = Table(
+    "leases", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("owner", String(255), nullable=False),
+    Column("expires", DateTime(timezone=True), nullable=False),
+)
+"""Which runner is working through a run: one at a time, so two `batch` commands on the same run
+do not both compute every item. A lease lapses when its runner stops renewing it (killed), or at
+once when that runner was a process on this machine that no longer exists."""
+
+LEASE_S = 600.0
+
+
+def lease_owner() -> str:
+    """This process, as a lease names it: host and pid (so a dead owner on this host is recognised)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def _owner_is_dead(owner: str) -> bool:
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class LeaseHeld(UserError):
+    """Another runner is working through this run."""
 
 
 class ItemSpec(BaseModel):
@@ -351,6 +390,32 @@ class Store:
     def set_status(self, run_id: int, status: str) -> None:
         with self._write() as c:
             c.execute(update(runs_table).where(runs_table.c.id == run_id).values(status=status, updated=_now()))
+
+    # -- leases --------------------------------------------------------------------------------
+
+    def acquire_lease(self, run_id: int, owner: str, *, seconds: float = LEASE_S) -> None:
+        """Take (or renew) the run's lease for `owner`; `LeaseHeld` when a live runner holds it."""
+        now = _now()
+        expires = now + timedelta(seconds=seconds)
+        with self._write() as c:
+            row = c.execute(select(leases_table.c.owner, leases_table.c.expires)
+                            .where(leases_table.c.run_id == run_id)).one_or_none()
+            if row is None:
+                c.execute(leases_table.insert().values(run_id=run_id, owner=owner, expires=expires))
+                return
+            if row.owner != owner and _aware(row.expires) > now and not _owner_is_dead(row.owner):
+                left = int((_aware(row.expires) - now).total_seconds())
+                raise LeaseHeld(f"run {run_id} is being worked on by another runner ({row.owner}); wait for it "
+                                f"to finish, or for its lease to lapse (in {left} s if it was killed)")
+            taken = c.execute(update(leases_table).where(leases_table.c.run_id == run_id,
+                                                          leases_table.c.owner == row.owner)
+                              .values(owner=owner, expires=expires))
+            if taken.rowcount != 1:  # another runner took the lapsed lease between our read and write
+                raise LeaseHeld(f"run {run_id} was just taken by another runner")
+
+    def release_lease(self, run_id: int, owner: str) -> None:
+        with self._write() as c:
+            c.execute(leases_table.delete().where(leases_table.c.run_id == run_id, leases_table.c.owner == owner))
 
     # -- items ---------------------------------------------------------------------------------
 

@@ -55,6 +55,10 @@ def report(
                   f"of {counts['total']} · wrote {', '.join(str(p) for p in written)}", highlight=False, markup=False)
 
 
+GRACE_S = 3
+"""Seconds `serve` waits for open requests after SIGTERM before closing them."""
+
+
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on; anything but loopback needs VERBALIZE_API_TOKEN")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
@@ -75,13 +79,24 @@ def serve(
     import uvicorn
 
     from verbalize.core.config import load_config
-    from verbalize.service.app import ServiceSettings, create_app
+    from verbalize.service.app import create_app, service_settings
 
     overrides: dict[str, Any] = {"max_request_mb": max_request_mb, "max_concurrency": max_concurrency,
                  "input_roots": [str(p.resolve()) for p in input_root] if input_root else None}
-    settings = ServiceSettings(**{k: v for k, v in overrides.items() if v is not None})
+    settings = service_settings(**{k: v for k, v in overrides.items() if v is not None})
     app = create_app(load_config(config), store_url=store, runs_dir=runs_dir, settings=settings, api_token=token)
     console.print(f"verbalize serving on http://{host}:{port} (auth {'on' if token else 'off'}; "
                   f"docs at /docs)", highlight=False, markup=False)
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            # SIGTERM / Ctrl-C: running text work stops at its next tick and the running job after
+            # its current item (it stays queued and resumes at the next start); uvicorn then waits
+            # at most GRACE_S for open connections.
+            app.state.stopping.set()
+            app.state.jobs.request_stop()
+            super().handle_exit(sig, frame)
+
+    Server(uvicorn.Config(app, host=host, port=port, log_level=log_level,
+                          timeout_graceful_shutdown=GRACE_S)).run()
 

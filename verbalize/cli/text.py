@@ -152,6 +152,8 @@ def _print_study(result: Any, out: Path, paths: dict[str, Path]) -> None:
     console.print(f"probabilities from {sources or '–'} · wrote {len(paths)} files to {out}/ "
                   f"(study.html, items.jsonl, accuracy.csv, faithfulness.csv, agreement_*.csv)",
                   markup=False, highlight=False)
+    if s.mixed_sources:
+        err_console.print(f"note: {s.mixed_sources}", markup=False, highlight=False)
     if failed:
         raise typer.Exit(1)
 

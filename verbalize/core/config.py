@@ -8,6 +8,7 @@ too, as the short name users reach for.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from verbalize.core.errors import UserError
 
@@ -211,7 +212,18 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         data.setdefault("segmenter", {}).setdefault("sam_checkpoint", short)
     try:
         return Config(**data)  # the environment is merged over the file (see settings_customise_sources)
+    except SettingsError as e:  # a VERBALIZE_* variable that is not valid JSON where a list/section is expected
+        raise UserError(f"environment: {settings_error_line(e)}") from e
     except ValidationError as e:
         first = e.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
         raise UserError(f"{path or 'environment'}: invalid config at '{loc}': {first['msg']}") from e
+
+
+def settings_error_line(e: SettingsError) -> str:
+    """pydantic-settings' 'error parsing value for field "x" from source "EnvSettingsSource"', as one
+    line that says which variable and what it needs (lists and sections are JSON there)."""
+    m = re.search(r'field "([^"]+)"', str(e))
+    field = m.group(1) if m else "?"
+    return (f"VERBALIZE_{field.upper()} is not valid JSON (lists and sections are given as JSON, "
+            f"e.g. VERBALIZE_VERBALIZERS='[\"template\", \"llm\"]')")

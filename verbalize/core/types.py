@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+
+from verbalize.core.redact import redact
 
 
 class Model(BaseModel):
@@ -138,4 +140,10 @@ class Provenance(Model):
     versions: dict[str, str] = Field(default_factory=dict)
     config: dict[str, Any] = Field(default_factory=dict)
     created: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    @field_validator("model", "params", "llm_calls", "config", mode="after")
+    @classmethod
+    def _no_secrets(cls, value: Any) -> Any:
+        """Whatever a pipeline records, passwords in URLs and secret-named keys never reach an output."""
+        return redact(value)
 

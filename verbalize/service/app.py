@@ -10,6 +10,7 @@ answered with a generic 500 — tracebacks stay in the server log, never in a re
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -18,10 +19,10 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -29,7 +30,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,24 +37,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from verbalize import __version__
 from verbalize.core.config import Config
 from verbalize.core.errors import InputError, UserError
-from verbalize.service.auth import TOKEN_ENV, AuthError, require_token
+from verbalize.service.auth import TOKEN_ENV, AuthError, cross_site_problem, require_token
 from verbalize.service.jobs import ExplainOptions, JobInfo, JobManager, JobRequest
+from verbalize.service.settings import ServiceSettings, service_settings
+from verbalize.service.text_service import RequestGone, TextService
+
+T = TypeVar("T")
 
 log = logging.getLogger("verbalize.service")
 HERE = Path(__file__).parent
 SHARED_CSS = HERE.parent / "report" / "templates" / "verbalize.css"
-
-
-class ServiceSettings(BaseSettings):
-    """Limits and places of the service; `VERBALIZE_SERVICE_*` environment variables or `serve` flags."""
-
-    model_config = SettingsConfigDict(env_prefix="VERBALIZE_SERVICE_", extra="ignore")
-
-    max_request_mb: float = Field(default=20.0, description="larger request bodies are refused with 413")
-    max_concurrency: int = Field(default=4, ge=1, description="explain requests in flight (running or waiting); more get 503")
-    max_text_chars: int = Field(default=20_000, ge=1)
-    input_roots: list[str] | None = Field(
-        default=None, description="folders a job may read server-side inputs from; default: the working directory")
 
 
 # ---------------------------------------------------------------- admission and size limits
@@ -155,6 +147,39 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+
+
+class SiteGuard:
+    """ASGI middleware: loopback `Host` and own `Origin` when there is no token (see
+    `auth.cross_site_problem`), and the headers every answer carries (no MIME sniffing, no referrer)."""
+
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
+        self.app = app
+        self.token = token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        problem = cross_site_problem(scope["method"], headers.get("host"), headers.get("origin"),
+                                     scope.get("scheme", "http"), self.token)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            await send(message)
+
+        if problem is not None:
+            body = json.dumps({"error": problem}).encode()
+            await with_headers({"type": "http.response.start", "status": 403, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, with_headers)
+
+
 # ---------------------------------------------------------------- the image journey, loaded once
 
 
@@ -219,11 +244,42 @@ class ImageService:
 
 
 class TextProcessor(Protocol):
-    """What the text journey provides to the service (set `app.state.text_processor`)."""
+    """What the text journey provides to the service (set `app.state.text_processor`).
 
-    def explain_text(self, text: str, label: str | None, options: dict[str, Any]) -> dict[str, Any]: ...
+    `cancelled()` turns true when the client has gone or the service is stopping: the work stops
+    at its next progress tick."""
 
-    def self_explanations(self, texts: list[str], options: dict[str, Any]) -> dict[str, Any]: ...
+    def explain_text(self, text: str, label: str | None, options: dict[str, Any],
+                     cancelled: Callable[[], bool] | None = None) -> dict[str, Any]: ...
+
+    def self_explanations(self, texts: list[str], options: dict[str, Any],
+                          cancelled: Callable[[], bool] | None = None) -> dict[str, Any]: ...
+
+
+async def run_watched(request: Request, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args, cancelled=...)` in a worker thread; `cancelled()` turns true once the client
+    disconnects or the service is stopping, so abandoned work does not hold the models."""
+    gone = threading.Event()
+    stopping: threading.Event = request.app.state.stopping
+    task = asyncio.ensure_future(run_in_threadpool(fn, *args, cancelled=lambda: gone.is_set() or stopping.is_set()))
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=0.25)
+            if done:
+                break
+            if await request.is_disconnected():
+                gone.set()
+        return task.result()
+    except RequestGone:
+        raise HTTPException(503, "the request was cancelled (client gone or service stopping)") from None
+    except asyncio.CancelledError:
+        # uvicorn cancels what is still running when its graceful-shutdown time is over (one model
+        # call can outlast it): answer 503 rather than die with a traceback in the log.
+        if not stopping.is_set():
+            raise
+        raise HTTPException(503, "the service is stopping; retry later") from None
+    finally:
+        gone.set()
 
 
 class TextRequest(BaseModel):
@@ -235,7 +291,7 @@ class TextRequest(BaseModel):
 
 class SelfExplanationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    texts: list[str] = Field(min_length=1, max_length=100)
+    texts: list[str] = Field(min_length=1, max_length=10_000, description="at most max_texts (default 100)")
     options: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -354,7 +410,7 @@ def _api_router() -> APIRouter:
         if len(body.text) > request.app.state.settings.max_text_chars:
             raise UserError(f"text: over the {request.app.state.settings.max_text_chars}-character limit")
         with request.app.state.gate.admit():
-            return await run_in_threadpool(processor.explain_text, body.text, body.label, body.options)
+            return await run_watched(request, processor.explain_text, body.text, body.label, body.options)
 
     @router.post("/self-explanations", tags=["explain"],
                  summary="Compare an LLM's self-explanations with occlusion / LIME / SHAP")
@@ -363,8 +419,11 @@ def _api_router() -> APIRouter:
         limit = request.app.state.settings.max_text_chars
         if any(len(t) > limit for t in body.texts):
             raise UserError(f"texts: each text must be at most {limit} characters")
+        if len(body.texts) > request.app.state.settings.max_texts:
+            raise InputError(f"texts: {len(body.texts)} texts; this service takes at most "
+                             f"{request.app.state.settings.max_texts} per request (max_texts)")
         with request.app.state.gate.admit():
-            return await run_in_threadpool(processor.self_explanations, body.texts, body.options)
+            return await run_watched(request, processor.self_explanations, body.texts, body.options)
 
     @router.post("/jobs", response_model=JobInfo, status_code=202, tags=["jobs"],
                  summary="Start a batch job over a server-side folder, manifest or text file")
@@ -395,6 +454,11 @@ def _api_router() -> APIRouter:
     @router.get("/jobs/{job_id}", response_model=JobInfo, tags=["jobs"], summary="A job's status and progress")
     async def get_job(request: Request, job_id: str) -> JobInfo:
         return await run_in_threadpool(request.app.state.jobs.get, job_id)
+
+    @router.delete("/jobs/{job_id}", response_model=JobInfo, tags=["jobs"],
+                   summary="Cancel a queued or running job (finished items are kept; 409 when already finished)")
+    async def cancel_job(request: Request, job_id: str) -> JobInfo:
+        return await run_in_threadpool(request.app.state.jobs.cancel, job_id)
 
     @router.get("/jobs/{job_id}/report", response_class=HTMLResponse, tags=["jobs"],
                 summary="The job's HTML report (as far as it has got)")
@@ -472,12 +536,13 @@ def create_app(config: Config | None = None, *, store_url: str | None = None, ru
     import os
 
     config = config or Config()
-    settings = settings or ServiceSettings()
+    settings = settings or service_settings()
     runs = Path(runs_dir).resolve()
     token = api_token if api_token is not None else (os.environ.get(TOKEN_ENV) or None)
     jobs = JobManager(config=config, runs_dir=runs,
                       store_url=store_url or f"sqlite:///{runs / 'service.sqlite'}",
-                      input_roots=[Path(p) for p in settings.input_roots] if settings.input_roots else [Path.cwd()])
+                      input_roots=[Path(p) for p in settings.input_roots] if settings.input_roots else [Path.cwd()],
+                      settings=settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -498,12 +563,12 @@ def create_app(config: Config | None = None, *, store_url: str | None = None, ru
     app.state.gate = Gate(settings.max_concurrency)
     app.state.jobs = jobs
     app.state.image_service = image_service
+    app.state.stopping = threading.Event()  # set on SIGTERM (see `verbalize serve`): running text work stops
     if text_processor is None:
-        from verbalize.service.text_service import TextService
-
-        text_processor = TextService(config)
+        text_processor = TextService(config, settings)
     app.state.text_processor = text_processor
     app.add_middleware(BodyLimit, max_bytes=int(settings.max_request_mb * 1_000_000))  # type: ignore[arg-type]
+    app.add_middleware(SiteGuard, token=token)  # type: ignore[arg-type]
     _install_error_handlers(app)
     app.include_router(_api_router())
     templates = Jinja2Templates(directory=HERE / "templates")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import re
 import secrets
@@ -24,17 +25,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import HTTPException
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from verbalize.core.config import Config
 from verbalize.core.errors import InputError, UserError
 from verbalize.core.files import write_atomic
+from verbalize.core.seeding import MAX_SEED
+from verbalize.service.settings import ServiceSettings
 from verbalize.store import RunRecord, Store
 
 log = logging.getLogger("verbalize.service.jobs")
 
-FINISHED = {"done", "failed"}
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+FINISHED = {"done", "failed", "cancelled"}
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # used with fullmatch: "$" would accept "ok\n"
 # Config keys a client may override. Not the model, checkpoints or LLM endpoints: those name files
 # the server would load (torch.load runs code) or hosts it would call.
 SAFE_OVERRIDES = ("seed", "verbalizers", "saliency.", "facts.", "scorer.batch_size", "segmenter.kind",
@@ -49,7 +52,7 @@ class ExplainOptions(BaseModel):
     method: str | None = Field(default=None, description="a saliency method (GET /healthz lists them; `verbalize methods`)")
     segmenter: Literal["auto", "sam", "grabcut"] | None = None
     verbalizer: str | None = Field(default=None, description="template, llm, vlm, all, or a comma-separated list")
-    seed: int | None = None
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED, description="0 … 2³²−1")
 
     def overrides(self) -> dict[str, Any]:
         verbalizers = None
@@ -67,10 +70,18 @@ class JobRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    input: str | None = Field(default=None, description="a folder of images, a .jsonl/.csv manifest or a .txt file on the server")
+    input: str | None = Field(default=None, max_length=4096,
+                              description="a folder of images, a .jsonl/.csv manifest or a .txt file on the server")
     name: str | None = Field(default=None, description="job id (letters, digits, . _ -); generated when left out")
     options: ExplainOptions = Field(default_factory=ExplainOptions)
     config: dict[str, Any] = Field(default_factory=dict, description="dotted config overrides, e.g. {'saliency.occlusion_window': 24}")
+
+    @field_validator("input")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("a path cannot contain a NUL character")
+        return value
 
 
 class JobInfo(BaseModel):
@@ -85,12 +96,38 @@ class JobInfo(BaseModel):
     report_url: str
 
 
+class JobCancelled(BaseException):
+    """Raised from the progress callback when a client cancelled the running job (DELETE)."""
+
+
 class JobStopped(BaseException):
     """Raised from the progress callback to leave a job when the service shuts down.
 
     A BaseException, like KeyboardInterrupt, so no per-item `except Exception` records it as the
     item's failure: the item stays pending and the job resumes at the next start.
     """
+
+
+def read_inside(path: Path, roots: list[Path]) -> bytes:
+    """The file's bytes, opened without following a final symlink and checked, through the open
+    descriptor, to lie under one of `roots`; `InputError` (the item fails) otherwise."""
+    resolved = path.resolve()
+    if not any(resolved == r or resolved.is_relative_to(r) for r in roots):
+        raise InputError(f"{path.name}: outside the folders this service may read")
+    try:
+        fd = os.open(resolved, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as e:
+        raise InputError(f"{path.name}: cannot open ({e.strerror})") from None
+    try:
+        opened = Path(os.readlink(f"/proc/self/fd/{fd}")) if Path("/proc/self/fd").is_dir() else resolved
+        if not any(opened == r or opened.is_relative_to(r) for r in roots):
+            raise InputError(f"{path.name}: outside the folders this service may read")
+        with os.fdopen(fd, "rb") as f:
+            fd = -1
+            return f.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def _new_name() -> str:
@@ -106,8 +143,11 @@ def _safe_upload_name(n: int, filename: str) -> str:
 class JobManager:
     """Accepts jobs, keeps them in the store, and works through them in a background thread."""
 
-    def __init__(self, *, config: Config, runs_dir: Path, store_url: str, input_roots: list[Path]) -> None:
+    def __init__(self, *, config: Config, runs_dir: Path, store_url: str, input_roots: list[Path],
+                 settings: ServiceSettings | None = None) -> None:
         self.config = config
+        self.settings = settings or ServiceSettings()
+        self._cancel: set[str] = set()
         self.runs_dir = runs_dir
         self.store_url = store_url
         self.input_roots = [p.resolve() for p in input_roots]
@@ -138,13 +178,23 @@ class JobManager:
         self._thread = threading.Thread(target=self._work, name="verbalize-jobs", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Ask the running job to stop after its current item; it stays queued for the next start."""
+    def request_stop(self) -> None:
+        """Ask the running job to stop after its current item (it stays queued for the next start)."""
         self._stop.set()
         self._queue.put("")  # wake the worker
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """`request_stop`, then wait for the worker; a job still inside an item is marked queued, so
+        the next start resumes it (its finished items are in the store already)."""
+        self.request_stop()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        current = self.current
+        if current is not None:
+            run = self.store.get_run(current)
+            if run is not None and run.status not in FINISHED:
+                self.store.set_status(run.id, "queued")
 
     # -- submitting --------------------------------------------------------------------------
 
@@ -154,10 +204,21 @@ class JobManager:
                 raise UserError(f"config: {key!r} cannot be set per job (allowed: {', '.join(SAFE_OVERRIDES)})")
         overrides = {**spec.config, **{k: v for k, v in spec.options.overrides().items() if v is not None}}
         cfg = self.config.with_overrides(**overrides)
-        if spec.options.method:
-            from verbalize.pipeline.image.methods import method_entry
+        from verbalize.pipeline.image.methods import check_sections, method_entry, method_params
 
-            method_entry(spec.options.method)
+        method_entry(cfg.saliency.method)
+        check_sections(cfg.saliency)  # 'saliency.foo.bar', a bad value in any method's section: one line now
+        limits = self.settings
+        caps = {("lime", "samples"): ("max_lime_samples", limits.max_lime_samples),
+                ("shap", "max_evals"): ("max_shap_evals", limits.max_shap_evals)}
+        for (method, leaf), (knob, cap) in caps.items():
+            value = getattr(method_params(cfg.saliency, method), leaf)
+            if value > cap:
+                raise InputError(f"config: saliency.{method}.{leaf} = {value} is over this service's limit of {cap} "
+                                 f"({knob})")
+        if cfg.facts.curve_steps > limits.max_curve_steps:
+            raise InputError(f"config: facts.curve_steps = {cfg.facts.curve_steps} is over this service's limit of "
+                             f"{limits.max_curve_steps} (max_curve_steps)")
         return cfg
 
     def _check_inside_roots(self, path: Path, what: str) -> None:
@@ -167,7 +228,7 @@ class JobManager:
 
     def _name(self, spec: JobRequest) -> str:
         name = spec.name or _new_name()
-        if not NAME_RE.match(name):
+        if not NAME_RE.fullmatch(name):
             raise UserError("name: use 1-64 letters, digits, '.', '_' or '-' (not starting with '.', '_' or '-')")
         if self.store.get_run(name) is not None:
             raise HTTPException(409, f"job {name!r} already exists")
@@ -186,6 +247,9 @@ class JobManager:
         files = [(f, data) for f, data in uploads if data]
         if not files:
             raise InputError("files: upload at least one non-empty image")
+        if len(files) > self.settings.max_job_files:
+            raise InputError(f"files: {len(files)} files; this service takes at most {self.settings.max_job_files} "
+                             "per job (max_job_files)")
         if spec.input:
             raise UserError("input: give a server-side input or upload files, not both")
         self._job_config(spec)  # refuse bad options before writing anything
@@ -261,6 +325,9 @@ class JobManager:
             self.current = name
             try:
                 self._execute(run)
+            except JobCancelled:
+                self.store.set_status(run.id, "cancelled")
+                log.info("job %s cancelled", name)
             except JobStopped:
                 self.store.set_status(run.id, "queued")
                 log.info("job %s stopped; it resumes at the next start", name)
@@ -273,9 +340,11 @@ class JobManager:
                 self.store.set_status(run.id, "failed")
             finally:
                 self.current = None
+                self._cancel.discard(name)
 
     def _execute(self, run: RunRecord) -> None:
-        from verbalize.pipeline.batch.runner import BatchProgress, process_pending
+        from verbalize.pipeline.batch.kinds import processor_factory
+        from verbalize.pipeline.batch.runner import BatchProgress, WorkItem, process_pending
 
         try:
             cfg = Config.model_validate(run.config)
@@ -283,7 +352,34 @@ class JobManager:
             raise UserError(f"job {run.name}: stored config no longer valid ({e.errors()[0]['msg']})") from None
 
         def progress(_: BatchProgress) -> None:
+            if run.name in self._cancel:
+                raise JobCancelled()
             if self._stop.is_set():
                 raise JobStopped()
 
-        process_pending(self.store, run, cfg, engine="local", progress=progress)
+        inner = processor_factory(run.kind)(cfg)
+        roots = [*self.input_roots, self.runs_dir.resolve()]
+
+        def guarded(item: WorkItem) -> Any:
+            # The item's file is opened here, at read time, under the roots: a symlink swapped in
+            # after the job was accepted cannot make it read anything else.
+            if isinstance(item.input.get("path"), str):
+                data = read_inside(Path(item.input["path"]), roots)
+                item = WorkItem(item.item_key, {**item.input, "path": data}, item.label)
+            return inner(item)
+
+        process_pending(self.store, run, cfg, engine="local", progress=progress, processor=guarded)
+
+    # -- cancelling --------------------------------------------------------------------------
+
+    def cancel(self, job_id: str) -> JobInfo:
+        """Cancel a queued or running job: finished items stay, the rest are not computed. A running
+        job stops after its current item (the worker checks between items)."""
+        with self._submitting:
+            run = self._run(job_id)
+            if run.status in FINISHED:
+                raise HTTPException(409, f"job {job_id!r} is already {run.status}")
+            self._cancel.add(run.name)
+            if self.current != run.name:
+                self.store.set_status(run.id, "cancelled")  # the worker skips it when its turn comes
+        return self.get(job_id)

@@ -18,14 +18,17 @@ The SDK's own retries are off (`max_retries=0`): ours are counted in every recor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import weakref
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import httpx
 import openai
 
 from verbalize.adapters.llm.base import ChatBackend, Completion, Request
+from verbalize.adapters.llm.reliability import MalformedResponse
 from verbalize.core.errors import UserError
 
 KEY_VARIABLES = ("VERBALIZE_OPENAI_API_KEY", "OPENAI_API_KEY")
@@ -62,9 +65,22 @@ def _has_logprobs(resp: Any) -> bool:
     return bool(choices) and getattr(choices[0], "logprobs", None) is not None  # type: ignore[index]
 
 
+NO_LOGPROBS_BEFORE_GIVING_UP = 3
+"""Answers in a row without logprobs (and none with) before the backend stops asking for them."""
+
+
 def _completion(resp: Any) -> Completion:
-    choice = resp.choices[0] if getattr(resp, "choices", None) else None
-    text = (choice.message.content or "") if choice is not None and choice.message is not None else ""
+    """The completion in an SDK response; `MalformedResponse` when the body is no chat completion
+    (the SDK builds its objects without validating them, so a wrong shape shows up only here)."""
+    choices = getattr(resp, "choices", None)
+    if not isinstance(choices, list) or not choices:
+        raise MalformedResponse(f"the answer is not a chat completion (no choices): {str(resp)[:120]!r}")
+    choice = choices[0]
+    message = getattr(choice, "message", None)
+    content = getattr(message, "content", None) if message is not None else None
+    if message is None or not isinstance(content, str | None):
+        raise MalformedResponse("the answer is not a chat completion (no message text)")
+    text = content or ""
     top = None
     content = getattr(getattr(choice, "logprobs", None), "content", None)
     if content:
@@ -80,6 +96,15 @@ def _completion(resp: Any) -> Completion:
     )
 
 
+@contextlib.contextmanager
+def _decoding() -> Iterator[None]:
+    """A body the SDK cannot decode (not JSON, wrong types) is a malformed answer, not a crash."""
+    try:
+        yield
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as e:  # JSONDecodeError is a ValueError
+        raise MalformedResponse(f"the answer could not be read ({type(e).__name__}: {str(e)[:120]})") from e
+
+
 def _rejects_logprobs(e: openai.BadRequestError) -> bool:
     return "logprob" in str(e).lower()
 
@@ -89,7 +114,8 @@ class OpenAIBackend(ChatBackend):
 
     backend: ClassVar[str] = "openai"
     capabilities: ClassVar[frozenset[str]] = frozenset({"images", "logprobs", "json_schema"})
-    call_errors: ClassVar[tuple[type[BaseException], ...]] = (openai.OpenAIError, httpx.HTTPError, OSError)
+    call_errors: ClassVar[tuple[type[BaseException], ...]] = (
+        openai.OpenAIError, httpx.HTTPError, OSError, MalformedResponse)
 
     def __init__(self, model: str, *, base_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(model, **kwargs)
@@ -105,8 +131,11 @@ class OpenAIBackend(ChatBackend):
         """How a ``json_schema`` parameter is sent: OpenAI's ``response_format`` json_schema, or
         llama-cpp-python's ``{"type": "json_object", "schema": …}`` once a server rejected the first."""
         self.logprobs_supported: bool | None = None
-        """None until the server answered; False once it rejected or ignored `logprobs` (then they are
-        not asked for again and label probabilities come from parsed answers)."""
+        """None until the server answered; True once an answer carried logprobs (from then on an answer
+        without them is a malformed answer, retried); False once the server rejected the parameter or
+        ignored it in its first answers (then label probabilities come from parsed answers). One odd
+        answer never changes where a run's probabilities come from."""
+        self._answers_without_logprobs = 0
 
     @property
     def endpoint(self) -> str:
@@ -122,10 +151,16 @@ class OpenAIBackend(ChatBackend):
     def _note_logprobs(self, kwargs: dict[str, Any], resp: Any) -> None:
         if "logprobs" not in kwargs:
             return
-        if not _has_logprobs(resp):
-            self.logprobs_supported = False  # a server that ignores the parameter: stop asking
-        elif self.logprobs_supported is None:
-            self.logprobs_supported = True  # never undoes a rejection seen by a concurrent request
+        if _has_logprobs(resp):
+            if self.logprobs_supported is None:
+                self.logprobs_supported = True  # never undoes a rejection seen by a concurrent request
+            return
+        if self.logprobs_supported is True:
+            raise MalformedResponse("logprobs missing from an answer of a server that gives them")
+        with self._count_lock:
+            self._answers_without_logprobs += 1
+            if self._answers_without_logprobs >= NO_LOGPROBS_BEFORE_GIVING_UP and self.logprobs_supported is None:
+                self.logprobs_supported = False  # a server that ignores the parameter: stop asking
 
     def _aclient(self) -> openai.AsyncOpenAI:
         # An async HTTP client belongs to the event loop it was first used on.
@@ -161,32 +196,38 @@ class OpenAIBackend(ChatBackend):
 
     def _complete(self, request: Request) -> Completion:
         kwargs = self._kwargs(request)
-        try:
-            resp = self._client.chat.completions.create(**kwargs)
-        except openai.APIStatusError as e:
-            if self._rejects_schema(kwargs, e):
-                return self._complete(request)
-            if not isinstance(e, openai.BadRequestError) or "logprobs" not in kwargs or not _rejects_logprobs(e):
-                raise
-            self.logprobs_supported = False
-            resp = self._client.chat.completions.create(**self._kwargs(request))
-        self._note_logprobs(kwargs, resp)
-        return _completion(resp)
+        with _decoding():
+            try:
+                resp = self._client.chat.completions.create(**kwargs)
+            except openai.APIStatusError as e:
+                if self._rejects_schema(kwargs, e):
+                    return self._complete(request)
+                if not isinstance(e, openai.BadRequestError) or "logprobs" not in kwargs or not _rejects_logprobs(e):
+                    raise
+                self.logprobs_supported = False
+                kwargs = self._kwargs(request)
+                resp = self._client.chat.completions.create(**kwargs)
+            completion = _completion(resp)
+            self._note_logprobs(kwargs, resp)
+        return completion
 
     async def _acomplete(self, request: Request) -> Completion:
         client = self._aclient()
         kwargs = self._kwargs(request)
-        try:
-            resp = await client.chat.completions.create(**kwargs)
-        except openai.APIStatusError as e:
-            if self._rejects_schema(kwargs, e):
-                return await self._acomplete(request)
-            if not isinstance(e, openai.BadRequestError) or "logprobs" not in kwargs or not _rejects_logprobs(e):
-                raise
-            self.logprobs_supported = False
-            resp = await client.chat.completions.create(**self._kwargs(request))
-        self._note_logprobs(kwargs, resp)
-        return _completion(resp)
+        with _decoding():
+            try:
+                resp = await client.chat.completions.create(**kwargs)
+            except openai.APIStatusError as e:
+                if self._rejects_schema(kwargs, e):
+                    return await self._acomplete(request)
+                if not isinstance(e, openai.BadRequestError) or "logprobs" not in kwargs or not _rejects_logprobs(e):
+                    raise
+                self.logprobs_supported = False
+                kwargs = self._kwargs(request)
+                resp = await client.chat.completions.create(**kwargs)
+            completion = _completion(resp)
+            self._note_logprobs(kwargs, resp)
+        return completion
 
     def close(self) -> None:
         self._client.close()

@@ -61,8 +61,17 @@ def retry_after_s(exc: BaseException) -> float | None:
         return max(0.0, when.timestamp() - time.time()) if when else None
 
 
+class MalformedResponse(Exception):
+    """An endpoint answered, but not with what its protocol promises: a 200 whose body is not JSON,
+    JSON that is no chat completion, a truncated body, logprobs missing from a server that gives
+    them. Worth another try (a proxy or a worker in a bad state), then a recorded failure."""
+
+
 def is_retryable(exc: BaseException) -> bool:
-    """Transient failures: 429 / 5xx and friends, timeouts, dropped or refused connections."""
+    """Transient failures: 429 / 5xx and friends, timeouts, dropped or refused connections, and
+    answers that are not what the protocol promises (`MalformedResponse`)."""
+    if isinstance(exc, MalformedResponse):
+        return True
     code = status_code(exc)
     if code is not None:
         return code in RETRY_STATUS or code >= 500

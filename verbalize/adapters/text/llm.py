@@ -93,8 +93,8 @@ class LLMClassifier(TextClassifier):
 
     Where the backend has no log-probabilities for a prompt (its source is a `fallback-…`), the
     model is asked for a label and a confidence instead and p comes from its words
-    (`stated_probabilities`, Huang et al. 2023); once a whole batch came back that way the
-    classifier asks for stated confidence directly. `probability="stated-confidence"` forces it.
+    (`stated_probabilities`, Huang et al. 2023), for that prompt only; the classifier asks for
+    stated confidence directly only once the backend itself says it has no log-probabilities. `probability="stated-confidence"` forces it.
 
     `label_forms="exact"` scores each label only as written and `normalize=False` keeps the raw,
     unnormalised probability of the label's tokens (what captum's `LLMAttribution` attributes);
@@ -185,10 +185,18 @@ class LLMClassifier(TextClassifier):
         missing = [i for i, s in enumerate(sources) if s not in ("logits", "logprobs")]
         self.source_counts.update(s for s in sources if s in ("logits", "logprobs"))
         if missing:
-            if len(missing) == len(texts):  # no log-probabilities from this backend: ask directly from now on
+            if self._backend_has_no_logprobs():  # a property of the backend, not of one answer: ask directly from now on
                 self._stated = True
             probs[missing] = self._stated_proba([texts[i] for i in missing])
         return probs
+
+    def _backend_has_no_logprobs(self) -> bool:
+        """Whether the backend can never give log-probabilities (a LangChain model, a server that
+        rejected or ignored the parameter). Decided by the backend, never by one answer: a transient
+        fault must not change where the rest of a run's probabilities come from."""
+        if getattr(self.backend, "logprobs_supported", None) is False:
+            return True
+        return not ({"logprobs", "shared_prefix"} & set(self.backend.capabilities)) and self.backend.backend != "local"
 
     # ---- stated confidence ---------------------------------------------------------------------
 

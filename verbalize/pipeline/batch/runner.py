@@ -33,9 +33,10 @@ from pydantic import BaseModel, computed_field
 
 from verbalize.core.config import Config, load_config
 from verbalize.core.errors import UserError
+from verbalize.core.redact import redact_argv
 from verbalize.pipeline.batch.inputs import discover
 from verbalize.pipeline.batch.kinds import Processor, processor_factory
-from verbalize.store import ItemRecord, RunRecord, Store, safe_url
+from verbalize.store import ItemRecord, RunRecord, Store, lease_owner, safe_url
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +234,7 @@ def _provenance(source: str, engine: str, workers: int, store: Store) -> dict[st
 
     return {"input": source, "engine": engine, "workers": workers, "store": store.display_url,
             "started": datetime.now(UTC).isoformat(timespec="seconds"), "host": platform.node(),
-            "python": platform.python_version(), "verbalize": __version__, "argv": sys.argv[1:]}
+            "python": platform.python_version(), "verbalize": __version__, "argv": redact_argv(sys.argv[1:])}
 
 
 def _write_run_json(out_dir: Path, data: dict[str, Any]) -> None:
@@ -334,13 +335,18 @@ def process_pending(store: Store, record: RunRecord, config: Config, *, engine: 
     total = store.progress(record.id)["total"]
     state: dict[str, Any] = {"completed": total - len(pending), "failed_now": 0, "processed": 0,
                              "t_ready": time.perf_counter()}
+    owner = lease_owner()
+    if pending:
+        store.acquire_lease(record.id, owner)  # one runner per run: a second one stops here with one line
     if progress:
         progress(BatchProgress(total=total, completed=state["completed"], failed_now=0))
 
     def ready() -> None:
         state["t_ready"] = time.perf_counter()
+        store.acquire_lease(record.id, owner)
 
     def handle(outcome: Outcome) -> None:
+        store.acquire_lease(record.id, owner)  # renewed with every item: a live runner keeps its run
         if outcome.ok:
             store.record_result(record.id, outcome.item_key, outcome.result or {}, outcome.artifacts)
         else:
@@ -364,6 +370,8 @@ def process_pending(store: Store, record: RunRecord, config: Config, *, engine: 
         except BaseException:
             _mark(store, record.id, "interrupted")
             raise
+        finally:
+            _release(store, record.id, owner)
     counts = store.progress(record.id)
     _mark(store, record.id, "done" if counts["pending"] == 0 else "interrupted")
     failures = [FailedItem(item_key=i.item_key, reason=i.failure or "failed")
@@ -374,6 +382,13 @@ def process_pending(store: Store, record: RunRecord, config: Config, *, engine: 
                         failed_now=state["failed_now"], seconds=time.perf_counter() - t_start,
                         processing_seconds=time.perf_counter() - state["t_ready"] if pending else 0.0,
                         failures=failures)
+
+
+def _release(store: Store, run_id: int, owner: str) -> None:
+    try:
+        store.release_lease(run_id, owner)
+    except Exception:  # noqa: BLE001 - an unreleased lease lapses on its own
+        log.debug("could not release the lease of run %s", run_id, exc_info=True)
 
 
 def _mark(store: Store, run_id: int, status: str) -> None:

@@ -38,6 +38,8 @@ class TextItem(BaseModel):
     id: str
     text: str
     label: str | None = None
+    error: str | None = None
+    """Why this row cannot be studied (blank or oversized text); the study records it as failed."""
 
 
 def read_texts(path: str | Path, labels: Sequence[str] | None = None) -> list[TextItem]:
@@ -62,8 +64,8 @@ def read_texts(path: str | Path, labels: Sequence[str] | None = None) -> list[Te
     else:
         rows = [(n, {"text": line}) for n, line in enumerate(content.splitlines(), start=1) if line.strip()]
     items = _items(p, rows, "line" if suffix == ".txt" else "row", labels)
-    if not items:
-        raise InputError(f"{p}: no texts in the file")
+    if not any(it.error is None for it in items):
+        raise InputError(f"{p}: no texts in the file" + (f" ({items[0].error})" if items else ""))
     return items
 
 
@@ -108,13 +110,15 @@ def _items(
     for n, row in rows:
         where = f"{'line' if unit == 'line' or p.suffix.lower() == '.jsonl' else 'row'} {n}"
         text = row.get("text")
+        error = None
         if not isinstance(text, str) or not text.strip():
-            raise InputError(f"{p}: {where} has no text (a non-empty 'text' is required)")
-        if len(text) > MAX_TEXT_CHARS:
-            raise InputError(f"{p}: {where}: text is {len(text)} characters; the limit is {MAX_TEXT_CHARS}")
+            # One bad row of thousands: a failed item with its reason, not a refused file.
+            text, error = "", f"{where} has no text (a non-empty 'text' is required)"
+        elif len(text) > MAX_TEXT_CHARS:
+            text, error = text[:200], f"{where}: text is {len(text)} characters; the limit is {MAX_TEXT_CHARS}"
         key = str(row["id"]) if row.get("id") not in (None, "") else f"{unit}:{n}"
         if key in seen:
             raise InputError(f"{p}: id {key!r} appears more than once")
         seen.add(key)
-        items.append(TextItem(id=key, text=text.strip(), label=_label(p, where, row.get("label"), labels)))
+        items.append(TextItem(id=key, text=text.strip(), label=_label(p, where, row.get("label"), labels), error=error))
     return items

@@ -55,7 +55,7 @@ from verbalize.pipeline.text.elicit import (
     structured_messages,
     structured_schema,
 )
-from verbalize.pipeline.text.inputs import TextItem
+from verbalize.pipeline.text.inputs import MAX_TEXT_CHARS, TextItem
 from verbalize.pipeline.text.methods import DEFAULT_METHODS
 from verbalize.pipeline.text.parse import parse_self_explanation, parse_structured
 from verbalize.pipeline.text.summary import summarize
@@ -110,6 +110,10 @@ class TextStudy:
         t0 = time.perf_counter()
         item = item if isinstance(item, TextItem) else TextItem(id="text", text=str(item))
         opts = self.options
+        if item.error is not None:
+            raise UserError(f"{item.id}: {item.error}")
+        if len(item.text) > MAX_TEXT_CHARS:
+            raise UserError(f"{item.id}: text is {len(item.text)} characters; the limit is {MAX_TEXT_CHARS}")
         tokens = tokenize(item.text, opts.tokenize)
         if not tokens:
             raise UserError(f"{item.id}: the text has no tokens")
@@ -226,23 +230,38 @@ class TextStudy:
             progress: StudyProgress | None = None) -> StudyResult:
         """Study every text; a text that fails outright is kept with its error, the rest go on.
 
-        An endpoint that keeps failing (`LLMError`, after the backend's retries) ends the study: it
-        would fail every other text the same way, slowly.
+        An endpoint that keeps failing (`LLMError`, after the backend's retries) before any text was
+        studied ends the study with that error. Later, it fails that text; after
+        `MAX_ENDPOINT_FAILURES` such texts in a row the remaining ones are recorded as not studied
+        (they would fail the same way, slowly), and what was finished is kept.
         """
         from verbalize.adapters.llm import LLMError
 
         t0 = time.perf_counter()
         texts = as_items(items)
         results: list[StudyItem] = []
+        endpoint_failures = 0
         for n, item in enumerate(texts):
+            if endpoint_failures >= MAX_ENDPOINT_FAILURES:
+                results.append(_failed_item(item, self.options, "not studied: the endpoint kept failing"))
+                continue
             inner = None
             if progress is not None:
                 def inner(done: int, total: int, what: str, n: int = n, key: str = item.id) -> None:
                     progress(n * total + done, len(texts) * total, f"{key}: {what}")
+            if item.error is not None:
+                results.append(_failed_item(item, self.options, item.error))
+                continue
             try:
                 results.append(self.run_item(item, inner))
-            except LLMError:
-                raise
+                endpoint_failures = 0
+            except LLMError as e:
+                if not any(r.error is None for r in results):
+                    raise  # nothing studied yet: an unreachable endpoint is one line, not a study of failures
+                # Texts already studied are kept: this one is a failed item, and after a few in a row
+                # the rest are not tried (they would fail the same way, slowly).
+                endpoint_failures += 1
+                results.append(_failed_item(item, self.options, str(e)))
             except UserError as e:
                 results.append(_failed_item(item, self.options, str(e)))
         return StudyResult(items=results, summary=summarize(results, self.options), options=self.options,
@@ -265,6 +284,9 @@ class TextStudy:
                           forward_passes=dict(passes), versions=library_versions(*_VERSIONED),
                           config=_redacted_config(self.config))
 
+
+MAX_ENDPOINT_FAILURES = 3
+"""Texts in a row whose LLM calls kept failing before a study stops trying the rest."""
 
 _VERSIONED = ("torch", "transformers", "shap", "lime", "numpy", "scipy", "openai", "langchain-core")
 
@@ -330,10 +352,11 @@ def as_items(texts: Iterable[TextItem | str | Mapping[str, Any]]) -> list[TextIt
         if isinstance(t, TextItem):
             out.append(t)
         elif isinstance(t, str):
-            out.append(TextItem(id=f"text:{n}", text=t))
+            out.append(TextItem(id=f"text:{n}", text=t, error=None if t.strip() else "the text is blank"))
         elif isinstance(t, Mapping) and isinstance(t.get("text"), str):
             out.append(TextItem(id=str(t.get("id") or f"text:{n}"), text=t["text"],
-                                label=None if t.get("label") in (None, "") else str(t["label"])))
+                                label=None if t.get("label") in (None, "") else str(t["label"]),
+                                error=None if t["text"].strip() else "the text is blank"))
         else:
             raise UserError(f"text {n}: give a string or a mapping with a 'text' field")
     if not out:

@@ -82,8 +82,13 @@ def summarize(items: Sequence[StudyItem], options: StudyOptions) -> StudySummary
     if per_text:
         agreement = {k: MatrixRecord.of(m) for k, m in mean_matrices(per_text).items()}
     sources = Counter(it.probability_source for it in studied)
+    kinds = {k for src in sources for k in src.removeprefix("mixed: ").split(", ")}
+    mixed = None
+    if len(kinds) > 1:
+        mixed = (f"label probabilities came from mixed sources ({', '.join(sorted(kinds))}); each text's "
+                 "`probability_source` says which it used")
     return StudySummary(accuracy=accuracy, faithfulness=faithfulness, agreement=agreement,
-                        probability_sources=dict(sources), coverage=coverage)
+                        probability_sources=dict(sources), mixed_sources=mixed, coverage=coverage)
 
 
 def _masked(m: MatrixRecord, valid: Mapping[str, bool]) -> AgreementMatrix:

@@ -188,6 +188,9 @@ class StudySummary(BaseModel):
     agreement: dict[str, MatrixRecord] = Field(default_factory=dict,
                                                description="metric → mean over texts, invalid explanations left out")
     probability_sources: dict[str, int] = Field(default_factory=dict)
+    mixed_sources: str | None = Field(
+        default=None, description="set when the texts' probabilities came from more than one source: what to "
+        "keep in mind when comparing them (a measured logprob and a stated confidence are different quantities)")
     coverage: dict[str, dict[str, float | None]] = Field(default_factory=dict,
                                                          description="explanation → template coverage@k means")
 

@@ -8,13 +8,15 @@ function jobRow(job) {
   const done = (p.done || 0) + (p.failed || 0);
   const bar = el("progress", { max: String(p.total || 1), value: String(done) });
   const link = el("a", { href: job.report_url, class: "report-link", "data-job": job.id, text: "report" });
+  const finished = ["done", "failed", "cancelled"].includes(job.status);
+  const cancel = finished ? null : el("button", { type: "button", class: "cancel-job", "data-job": job.id, text: "cancel" });
   return el("tr", { "data-job": job.id },
     el("td", { text: job.id }),
     el("td", {}, el("span", { class: "status-chip " + job.status, text: job.status })),
     el("td", {}, bar, " " + done + "/" + (p.total || 0) + (p.failed ? " (" + p.failed + " failed)" : "")),
     el("td", { class: "path", text: job.input || "" }),
     el("td", { text: new Date(job.created).toLocaleString() }),
-    el("td", {}, link, job.error ? el("div", { class: "error", text: job.error }) : null));
+    el("td", {}, link, " ", cancel, job.error ? el("div", { class: "error", text: job.error }) : null));
 }
 
 async function refresh() {
@@ -33,6 +35,15 @@ async function openReport(event) {
   document.getElementById("report-title").textContent = "Report · " + link.dataset.job;
   document.getElementById("report-frame").srcdoc = data;
   document.getElementById("report-view").hidden = false;
+}
+
+async function cancelJob(event) {
+  const button = event.target.closest("button.cancel-job");
+  if (!button) return;
+  button.disabled = true;
+  const { ok, data } = await api("/v1/jobs/" + encodeURIComponent(button.dataset.job), { method: "DELETE" });
+  setStatus(ok ? "job " + data.id + " cancelled" : (data.error || "cannot cancel"), ok ? "ok" : "error");
+  refresh();
 }
 
 async function startJob(event) {
@@ -62,6 +73,7 @@ async function startJob(event) {
 document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("job-form").addEventListener("submit", startJob);
   document.getElementById("jobs").addEventListener("click", openReport);
+  document.getElementById("jobs").addEventListener("click", cancelJob);
   refresh();
   setInterval(refresh, 3000);
 });

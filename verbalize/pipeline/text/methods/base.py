@@ -59,9 +59,10 @@ class TextMethodContext:
         p = np.asarray(probs, dtype=float)[:, self.target]
         return np.log(np.maximum(p, 1e-300)) if self.units == "log-probability" else p
 
-    def score(self, token_seqs: list[tuple[str, ...]]) -> np.ndarray:
-        """Full probability rows (n, n_labels), transformed to `units` column-wise."""
-        probs = np.asarray(self.scorer(token_seqs), dtype=float)
+    def score(self, token_seqs: list[tuple[str, ...]], progress: ProgressFn | None = None) -> np.ndarray:
+        """Full probability rows (n, n_labels), transformed to `units` column-wise; `progress` is called
+        after every scorer batch (and may raise to stop the work, as the service does for a gone client)."""
+        probs = np.asarray(self.scorer(token_seqs, progress), dtype=float)
         return np.log(np.maximum(probs, 1e-300)) if self.units == "log-probability" else probs
 
 

@@ -73,7 +73,7 @@ def lime(ctx: TextMethodContext) -> tuple[np.ndarray, dict[str, Any]]:
 
     def classifier_fn(texts: list[str]) -> np.ndarray:
         calls[0] += 1
-        return ctx.score([_lime_kept(t, segments, LIME_MASK) for t in texts])
+        return ctx.score([_lime_kept(t, segments, LIME_MASK) for t in texts], ctx.progress)
 
     explainer = LimeTextExplainer(class_names=ctx.labels, bow=False, split_expression=split, random_state=ctx.seed)
     with seeded_numpy(ctx.seed), temp_env(TQDM_DISABLE="1"):
