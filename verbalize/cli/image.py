@@ -127,7 +127,7 @@ def verify(
     """Check any text (yours, an LLM's, another tool's) claim by claim against an explanation's fact sheet."""
     from pydantic import ValidationError
 
-    from verbalize.adapters.vision import imagenet_labels
+    from verbalize.adapters.imagenet import imagenet_labels
     from verbalize.pipeline.image.types import Explanation
     from verbalize.pipeline.image.verify import verify_text
 

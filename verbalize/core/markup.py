@@ -1,0 +1,41 @@
+"""HTML built in Python, for every page that shows a verbalization: its claims marked by status.
+
+The run report, the study report and a notebook's `Explanation._repr_html_()` all use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+STATUSES = ("supported", "contradicted", "unverifiable")
+
+
+def mark_claims(text: str, claims: Sequence[Mapping[str, Any]] | None) -> str:
+    """The text with each claim wrapped in <mark class="claim STATUS">; every piece escaped first.
+
+    Claims come from stored JSON, so their offsets are checked: spans outside the text or
+    overlapping an earlier claim are skipped rather than trusted, and the status must be one of
+    the three known values (it becomes a CSS class).
+    """
+    text = text or ""
+    spans = []
+    for c in claims or []:
+        start, end = c.get("start"), c.get("end")
+        if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end <= len(text):
+            continue
+        spans.append((start, end, c))
+    spans.sort(key=lambda s: (s[0], -s[1]))
+    out: list[str] = []
+    pos = 0
+    for start, end, c in spans:
+        if start < pos:
+            continue
+        status = c.get("status") if c.get("status") in STATUSES else "unverifiable"
+        tip = f"{status} · {c.get('kind', '')}" + (f": {c['reason']}" if c.get("reason") else "")
+        out.append(escape(text[pos:start], quote=False))
+        out.append(f'<mark class="claim {status}" title="{escape(tip)}">{escape(text[start:end], quote=False)}</mark>')
+        pos = end
+    out.append(escape(text[pos:], quote=False))
+    return "".join(out)
