@@ -156,13 +156,19 @@ class ImageExplainer:
                             "duplicates_removed": scorer.stats.duplicates_removed + scorer.stats.memo_hits,
                             "batch_size": scorer.batch_size},
             llm_calls=[c.model_dump() if hasattr(c, "model_dump") else c for c in (self._llm.calls if self._llm is not None else [])],
-            versions=library_versions(*_VERSIONED, *method_entry(method).libraries), config=cfg.model_dump(mode="json"))
+            versions=library_versions(*_VERSIONED, *method_entry(method).libraries), config=self._config_record())
         explanation = Explanation(image=info, prediction=prediction, attribution=attribution, segment=segment,
                                   facts=facts, verbalizations=verbalizations,
                                   timings={k: round(v, 4) for k, v in timings.items()}, provenance=provenance,
                                   pixels=image)
         return ImageResult(explanation=explanation, image=image, saliency=saliency,
                            mask=np.asarray(segment.mask, dtype=bool), curves=curves)
+
+    def _config_record(self) -> dict[str, Any]:
+        """The config as provenance records it, naming the classifier actually used (a user's module too)."""
+        record = self.config.model_dump(mode="json")
+        record["model"].update(name=self.classifier.name, target_layer=self.classifier.target_layer_name)
+        return record
 
     @property
     def llm(self) -> ChatBackend:

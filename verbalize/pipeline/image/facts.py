@@ -6,14 +6,17 @@ verifier compares against are the same numbers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from verbalize.adapters.vision import Geometry
 from verbalize.core.scoring import Scorer
 from verbalize.core.types import Prediction
 from verbalize.eval.localization import deletion_insertion
-from verbalize.pipeline.image.methods import baseline
 from verbalize.pipeline.image.types import FactSheet, Segment
+
+if TYPE_CHECKING:  # the verifier imports this module for GRID_WORDS: no torch at import time
+    from verbalize.adapters.vision import Geometry
 
 GRID_WORDS = [
     ["upper left", "upper centre", "upper right"],
@@ -49,6 +52,8 @@ def build_fact_sheet(*, prediction: Prediction, saliency: np.ndarray, segment: S
                      view_map: np.ndarray, geometry: Geometry, scorer: Scorer[np.ndarray], fill: str,
                      curve_steps: int, threshold: float = 0.5) -> tuple[FactSheet, dict[str, object]]:
     """Compute the sheet; also return the deletion/insertion curves for plots and reports."""
+    from verbalize.pipeline.image.methods import baseline  # imports torch: only when a sheet is built
+
     target = prediction.class_index
     grid = saliency_grid(saliency)
     r, c = np.unravel_index(int(np.argmax(grid)), grid.shape)

@@ -38,7 +38,7 @@ def cam_method(cam_class_name: str) -> MethodFn:
 
         cam_class = getattr(gc, cam_class_name)
         if ctx.clf.target_layer is None:
-            raise UserError(f"{ctx.clf.name}: no layer for CAM methods; name one with layer= (Python), --layer (CLI) or model.target_layer (config), or use a perturbation method")
+            raise UserError(f"{ctx.clf.name}: no target layer for CAM methods; name one with layer= (Python), --layer (CLI) or model.target_layer (config), or use a perturbation method")
         x = ctx.clf.to_tensor(ctx.view[None])
         params: dict[str, Any] = {"target_layer": ctx.clf.target_layer_name}
         with count_forward_passes(ctx.clf.model) as passes, torch.enable_grad(), cam_class(
