@@ -52,6 +52,7 @@ def explain(
     sam_checkpoint: Annotated[str | None, typer.Option(help="SAM checkpoint file (or VERBALIZE_SAM_CHECKPOINT)")] = None,
     sample: Annotated[str | None, typer.Option(help="explain a packaged sample image: chelsea, coffee, astronaut, rocket, grace_hopper, china")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the explanation JSON instead of the summary")] = False,
+    signed: Annotated[bool, typer.Option("--signed", help="overlay.png in red (for the class) and blue (against) instead of a positive-only heatmap")] = False,
 ) -> None:
     """Classify each image, compute a saliency map, segment the salient object and explain it in words."""
     from verbalize.pipeline.image.samples import sample_path
@@ -84,6 +85,7 @@ def explain(
         try:
             with progress_factory(_perturbs) as factory:
                 result = explainer.explain(source, progress=factory)  # type: ignore[arg-type]
+            result.signed = signed
             result.write(out_dir)
         except UserError as e:
             err_console.print(f"error: {e}", markup=False, highlight=False)
@@ -114,8 +116,9 @@ def _print_summary(ex, out_dir: Path) -> None:  # type: ignore[no-untyped-def]
             if fid is not None else "fidelity n/a"
         console.print(f"\n[bold]{v.verbalizer}[/] [dim]{tag}[/]")
         console.print(v.text if v.ok else f"[red]failed:[/] {v.error}", markup=not v.ok, highlight=False)
-    console.print(f"\n[dim]wrote {out_dir}/explanation.json, overlay.png, segment.png "
-                  f"in {ex.timings['total']:.1f} s[/]", highlight=False)
+    console.print(f"\n[dim]wrote {out_dir}/explanation.json, overlay.png, segment.png, mask.png, arrays.npz · "
+                  f"explaining took {ex.timings['total']:.1f} s (start-up and model loading not counted)[/]",
+                  highlight=False)
 
 
 def verify(

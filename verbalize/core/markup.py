@@ -6,8 +6,9 @@ The run report, the study report and a notebook's `Explanation._repr_html_()` al
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from html import escape
 from typing import Any
+
+from markupsafe import escape
 
 STATUSES = ("supported", "contradicted", "unverifiable")
 
@@ -34,8 +35,8 @@ def mark_claims(text: str, claims: Sequence[Mapping[str, Any]] | None) -> str:
             continue
         status = c.get("status") if c.get("status") in STATUSES else "unverifiable"
         tip = f"{status} · {c.get('kind', '')}" + (f": {c['reason']}" if c.get("reason") else "")
-        out.append(escape(text[pos:start], quote=False))
-        out.append(f'<mark class="claim {status}" title="{escape(tip)}">{escape(text[start:end], quote=False)}</mark>')
+        out.append(str(escape(text[pos:start])))
+        out.append(f'<mark class="claim {status}" title="{escape(tip)}">{escape(text[start:end])}</mark>')
         pos = end
-    out.append(escape(text[pos:], quote=False))
+    out.append(str(escape(text[pos:])))
     return "".join(out)

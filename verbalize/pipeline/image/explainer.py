@@ -25,7 +25,14 @@ from verbalize.core.versions import library_versions
 from verbalize.pipeline.image.facts import build_fact_sheet
 from verbalize.pipeline.image.io import ImageSource, load_image
 from verbalize.pipeline.image.methods import attribute_image, check_sections, method_entry
-from verbalize.pipeline.image.render import arrays_npz, mask_png, overlay, png_bytes, segment_outline
+from verbalize.pipeline.image.render import (
+    arrays_npz,
+    mask_png,
+    overlay,
+    png_bytes,
+    segment_outline,
+    signed_overlay,
+)
 from verbalize.pipeline.image.segmentation import make_segmenter, segment_salient_object
 from verbalize.pipeline.image.types import Explanation
 from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS, VerbalizerContext
@@ -49,8 +56,11 @@ class ImageResult:
     mask: np.ndarray
     curves: dict[str, Any] = field(default_factory=dict)
 
+    signed: bool = False
+    """Draw overlay.png signed: red for the class, blue against (shap's and captum's `sign="all"`)."""
+
     def overlay_png(self) -> bytes:
-        return png_bytes(overlay(self.image, self.saliency))
+        return png_bytes(signed_overlay(self.image, self.saliency) if self.signed else overlay(self.image, self.saliency))
 
     def segment_png(self) -> bytes:
         return png_bytes(segment_outline(self.image, self.mask))
@@ -59,18 +69,20 @@ class ImageResult:
         """The saliency map (float32, original resolution, signed) and the mask (bool) as one `.npz`."""
         return arrays_npz(self.saliency, self.mask)
 
+    def artifacts(self) -> dict[str, bytes]:
+        """Every file of an explanation but the JSON: the pictures, the mask, the arrays, the curves."""
+        return {"overlay.png": self.overlay_png(), "segment.png": self.segment_png(), "mask.png": mask_png(self.mask),
+                "arrays.npz": self.arrays_npz(), "curves.json": json.dumps(self.curves).encode()}
+
     def write(self, out_dir: str | Path) -> Path:
-        """Write explanation.json, overlay.png, segment.png, mask.png and arrays.npz; all or nothing (temp dir, then rename)."""
+        """Write explanation.json and `artifacts()`; all or nothing (temp dir, then rename)."""
         out = Path(out_dir)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
         try:
             (tmp / "explanation.json").write_text(self.explanation.model_dump_json(indent=2))
-            (tmp / "overlay.png").write_bytes(self.overlay_png())
-            (tmp / "segment.png").write_bytes(self.segment_png())
-            (tmp / "mask.png").write_bytes(mask_png(self.mask))
-            (tmp / "arrays.npz").write_bytes(self.arrays_npz())
-            (tmp / "curves.json").write_text(json.dumps(self.curves))
+            for name, data in self.artifacts().items():
+                (tmp / name).write_bytes(data)
             if out.exists():
                 shutil.rmtree(out)
             tmp.rename(out)
