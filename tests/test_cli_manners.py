@@ -92,3 +92,28 @@ def test_the_default_config_ships_inside_the_package(tmp_path: Path) -> None:
     assert r.returncode == 2 and r.stderr.strip() == "error: missing.jpg: file not found"
     r = _subprocess("explain", "missing.jpg", "--config", "nodefault", cwd=tmp_path)
     assert r.returncode == 2 and r.stderr.strip() == "error: nodefault: config file not found"
+
+
+def test_third_party_progress_bars_stay_quiet() -> None:
+    """transformers converts GGUF weights under a tqdm bar; inside `verbalize` no such bar reaches the terminal."""
+    code = ("import sys\nfrom verbalize.cli import main\nsys.argv = ['verbalize', 'methods']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "from tqdm.auto import tqdm\nlist(tqdm(range(50), desc='Converting and de-quantizing GGUF tensors...'))\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("TQDM_DISABLE", "HF_HUB_DISABLE_PROGRESS_BARS")}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env={**env, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0 and "Converting" not in r.stderr and "50/50" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("model", ["hf:nobody/no-such-model", "timm:resnet18"])
+def test_models_missing_from_the_hub_cache_say_so_in_our_words(model: str, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from verbalize.adapters.vision import load_classifier
+    from verbalize.core.errors import UserError
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path))  # an empty cache
+    with pytest.raises(UserError) as e:
+        load_classifier(model)
+    message = str(e.value)
+    assert "\n" not in message and "connect" not in message
+    assert "not in the local Hugging Face cache; nothing is downloaded at run time" in message

@@ -8,15 +8,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["explain_image", "compare_self_explanations", "load_config", "Config"]
+__all__ = ["explain_image", "explain_images", "explain_text", "compare_self_explanations", "load_config", "Config"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from verbalize.core.config import Config, load_config
-    from verbalize.pipeline.image.explainer import explain_image
+    from verbalize.pipeline.image.explainer import explain_image, explain_images
+    from verbalize.pipeline.text.methods.explain import explain_text
     from verbalize.pipeline.text.study import compare_self_explanations
 
 _LAZY = {
     "explain_image": "verbalize.pipeline.image.explainer",
+    "explain_images": "verbalize.pipeline.image.explainer",
+    "explain_text": "verbalize.pipeline.text.methods.explain",
     "compare_self_explanations": "verbalize.pipeline.text.study",
     "load_config": "verbalize.core.config",
     "Config": "verbalize.core.config",

@@ -279,7 +279,11 @@ def _load_torchvision(name: str, device: str) -> ImageClassifier:
 
 
 def _first_line(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+    """The first line of a library's error, with the Hub's "check your connection" advice put in our terms."""
+    line = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    if any(s in line for s in ("check your connection", "locate the file on the Hub", "couldn't connect")):
+        return "not in the local Hugging Face cache; nothing is downloaded at run time"
+    return line
 
 
 @contextlib.contextmanager

@@ -102,7 +102,18 @@ def build_app() -> typer.Typer:
 app = build_app()
 
 
+QUIET_THIRD_PARTIES = {
+    "TQDM_DISABLE": "1",  # transformers' "Converting and de-quantizing GGUF tensors" bar (tqdm.auto)
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+}
+"""Set before anything imports those libraries: our own progress bars (rich) are the only ones shown."""
+
+
 def main() -> None:
+    for key, value in QUIET_THIRD_PARTIES.items():
+        os.environ.setdefault(key, value)
     debug = "--debug" in sys.argv or os.environ.get("VERBALIZE_DEBUG") == "1"
     if "--debug" in sys.argv:
         sys.argv.remove("--debug")
