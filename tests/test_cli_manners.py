@@ -78,6 +78,14 @@ def test_help_verify_and_report_import_no_torch(tmp_path: Path) -> None:
     images.mkdir()
     (images / "cat.jpg").write_bytes(sample_path("chelsea").read_bytes())
     run_batch(images, cfg, tmp_path / "runs" / "r1")
+    frame = verbalize.run_to_pandas(tmp_path / "runs" / "r1")  # the batch run in a notebook
+    assert list(frame["id"]) == ["cat.jpg"] and list(frame["predicted_label"]) == ["Egyptian cat"]
+    from verbalize.pipeline.batch.runner import open_run
+
+    db, record = open_run(tmp_path / "runs" / "r1")
+    with db:
+        (item,) = list(db.items(record.id, with_artifacts=True))
+    assert {"overlay.png", "segment.png", "mask.png", "arrays.npz"} <= set(item.artifacts)
     r = _subprocess("report", str(tmp_path / "runs" / "r1"), probe=True)
     assert r.returncode == 0 and (tmp_path / "runs" / "r1" / "report.html").is_file(), r.stderr
     assert r.stderr.strip().splitlines()[-1] == "NO-TORCH"

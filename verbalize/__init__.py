@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["explain_image", "explain_images", "explain_text", "compare_self_explanations", "load_config", "Config"]
+__all__ = ["explain_image", "explain_images", "explain_text", "compare_self_explanations", "run_to_pandas",
+           "load_config", "Config"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from verbalize.core.config import Config, load_config
@@ -21,6 +22,7 @@ _LAZY = {
     "explain_images": "verbalize.pipeline.image.explainer",
     "explain_text": "verbalize.pipeline.text.methods.explain",
     "compare_self_explanations": "verbalize.pipeline.text.study",
+    "run_to_pandas": "verbalize.report.export",  # not under TYPE_CHECKING: batch imports verbalize, report is above batch
     "load_config": "verbalize.core.config",
     "Config": "verbalize.core.config",
 }
