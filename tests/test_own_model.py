@@ -177,3 +177,35 @@ def test_repr_html_shows_its_pictures_in_chromium(leafnet: LeafNet, tmp_path: Pa
             assert "banana" in page.inner_text("body")
         finally:
             browser.close()
+
+
+def test_hugging_face_and_timm_model_objects_bring_their_labels_and_layers() -> None:
+    import timm
+    from transformers import ViTConfig, ViTForImageClassification
+
+    torch.manual_seed(0)
+    labels = {0: "cat", 1: "dog", 2: "fish"}
+    vit = ViTForImageClassification(ViTConfig(
+        image_size=32, patch_size=8, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37,
+        num_labels=3, id2label=labels, label2id={v: k for k, v in labels.items()}))
+    ex = verbalize.explain_image(_picture(), model=vit, target="fish", config=CFG)
+    assert ex.attribution.target_label == "fish" and ex.prediction.label in labels.values()  # labels from the config
+    assert ex.attribution.params["target_layer"].startswith("inner.vit.") and ex.saliency.shape == (56, 72)
+    net = timm.create_model("resnet18", pretrained=False, num_classes=3)
+    ex = verbalize.explain_image(_picture(), model=net, labels=LABELS, config=CFG)
+    assert ex.provenance.model == "timm:resnet18" and ex.attribution.params["target_layer"] == "layer4"
+
+
+def test_signed_overlay_draws_evidence_for_in_red_and_against_in_blue() -> None:
+    from verbalize.pipeline.image.render import signed_overlay
+
+    image = np.full((20, 40, 3), 128, dtype=np.uint8)
+    saliency = np.zeros((20, 40), dtype=np.float32)
+    saliency[:, :10] = 1.0   # for the class
+    saliency[:, 30:] = -1.0  # against it
+    out = signed_overlay(image, saliency).astype(int)
+    r, g, b = out[10, 5]
+    assert r > g + 60 and r > b + 60
+    r, g, b = out[10, 35]
+    assert b > r + 60 and b > g + 40
+    assert abs(int(out[10, 20, 0]) - int(out[10, 20, 2])) < 5  # no evidence: grey
