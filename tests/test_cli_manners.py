@@ -125,3 +125,16 @@ def test_models_missing_from_the_hub_cache_say_so_in_our_words(model: str, tmp_p
     message = str(e.value)
     assert "\n" not in message and "connect" not in message
     assert "not in the local Hugging Face cache; nothing is downloaded at run time" in message
+
+
+def test_a_text_model_missing_from_the_hub_cache_says_so_in_our_words(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from verbalize.adapters.text import load_text_classifier
+    from verbalize.core.errors import UserError
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(UserError) as e:
+        load_text_classifier("nobody/no-such-model")
+    assert "connect" not in str(e.value) and "\n" not in str(e.value)
+    assert str(e.value).startswith("nobody/no-such-model: cannot load a sequence classifier from local files (")

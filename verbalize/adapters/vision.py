@@ -25,6 +25,7 @@ from torch import nn
 
 from verbalize.adapters.imagenet import imagenet_labels
 from verbalize.core.errors import UserError
+from verbalize.core.formatting import error_line
 from verbalize.core.scoring import Scorer
 from verbalize.core.types import ClassScore, Prediction
 
@@ -267,7 +268,7 @@ def _load_torchvision(name: str, device: str) -> ImageClassifier:
     try:
         model.load_state_dict(torch.load(cached, map_location="cpu", weights_only=True))
     except Exception as e:  # noqa: BLE001 - a truncated download or another model's weights
-        raise UserError(f"{name}: cannot load {cached} ({type(e).__name__}: {_first_line(e)})") from None
+        raise UserError(f"{name}: cannot load {cached} ({type(e).__name__}: {error_line(e)})") from None
     preprocess = weights.transforms()
     crop = int(preprocess.crop_size[0])
     resize = int(preprocess.resize_size[0])
@@ -276,14 +277,6 @@ def _load_torchvision(name: str, device: str) -> ImageClassifier:
     return ImageClassifier(model=model, name=name, labels=list(weights.meta["categories"]), crop=crop, resize=resize,
                            mean=tuple(preprocess.mean), std=tuple(preprocess.std), target_layer=layer,
                            target_layer_name=path, reshape_transform=reshape, device=device)
-
-
-def _first_line(e: BaseException) -> str:
-    """The first line of a library's error, with the Hub's "check your connection" advice put in our terms."""
-    line = (str(e).strip().splitlines() or [type(e).__name__])[0]
-    if any(s in line for s in ("check your connection", "locate the file on the Hub", "couldn't connect")):
-        return "not in the local Hugging Face cache; nothing is downloaded at run time"
-    return line
 
 
 @contextlib.contextmanager
@@ -319,9 +312,9 @@ def _load_timm(spec: str, device: str) -> ImageClassifier:
     except RuntimeError as e:
         if "Unknown model" in str(e):
             raise UserError(f"unknown timm model {name!r}") from None
-        raise UserError(f"timm:{name}: weights not available locally ({_first_line(e)})") from None
+        raise UserError(f"timm:{name}: weights not available locally ({error_line(e)})") from None
     except OSError as e:
-        raise UserError(f"timm:{name}: weights not available locally ({_first_line(e)})") from None
+        raise UserError(f"timm:{name}: weights not available locally ({error_line(e)})") from None
     return _timm_classifier(model, f"timm:{name}", device)
 
 
@@ -386,7 +379,7 @@ def _load_hf(name_or_dir: str, device: str) -> ImageClassifier:
         model = AutoModelForImageClassification.from_pretrained(name_or_dir, local_files_only=True)
         processor = AutoImageProcessor.from_pretrained(name_or_dir, local_files_only=True)
     except (OSError, ValueError) as e:
-        raise UserError(f"{name_or_dir}: not a Hugging Face image classifier available locally ({_first_line(e)})") from None
+        raise UserError(f"{name_or_dir}: not a Hugging Face image classifier available locally ({error_line(e)})") from None
     # The processor centre-crops only when do_center_crop is set; otherwise crop_size is unused.
     crop_size = getattr(processor, "crop_size", None) if getattr(processor, "do_center_crop", False) else None
     size = crop_size or processor.size
@@ -526,7 +519,7 @@ def _probe(model: nn.Module, device: str, size: int = 224) -> tuple[int, tuple[n
             out = model(torch.zeros(1, 3, size, size, device=device))
     except Exception as e:  # noqa: BLE001 - the user's module: say what it did, in one line
         raise UserError(f"model=: a 1x3x{size}x{size} batch fails in {type(model).__name__}.forward "
-                        f"({type(e).__name__}: {_first_line(e)})") from None
+                        f"({type(e).__name__}: {error_line(e)})") from None
     finally:
         for h in hooks:
             h.remove()

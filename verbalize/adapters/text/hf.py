@@ -10,6 +10,7 @@ import torch
 
 from verbalize.adapters.text.base import TextClassifier
 from verbalize.core.errors import UserError
+from verbalize.core.formatting import error_line
 
 
 class HFSequenceClassifier(TextClassifier):
@@ -32,8 +33,7 @@ class HFSequenceClassifier(TextClassifier):
             self.tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=True)
             self.model = AutoModelForSequenceClassification.from_pretrained(where, local_files_only=True)
         except (OSError, ValueError, KeyError, TypeError) as e:
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-            raise UserError(f"{path}: cannot load a sequence classifier from local files ({first})") from e
+            raise UserError(f"{path}: cannot load a sequence classifier from local files ({error_line(e)})") from e
         self._setup(self.model, self.tokenizer, source.name if source.exists() else str(path),
                     batch_size=batch_size, device=device, max_length=max_length)
 
