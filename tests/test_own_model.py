@@ -66,22 +66,27 @@ def leafnet() -> LeafNet:
 
 def test_own_module_on_a_chw_tensor_with_a_target_by_name(leafnet: LeafNet) -> None:
     x = torch.from_numpy(_picture()).permute(2, 0, 1).float() / 255.0  # 3 x H x W in [0, 1]
-    ex = verbalize.explain_image(x, model=leafnet, labels=LABELS, target="cherry", config=CFG)
-    assert ex.attribution.target_label == "cherry" and ex.facts.label == "cherry"
+    ex = verbalize.explain_image(x, model=leafnet, labels=LABELS, target="apple", config=CFG)
+    assert ex.attribution.target_label == "apple" and ex.facts.label == "apple"
     assert ex.provenance.model == "LeafNet" and "efficientnet" not in ex.model_dump_json()
     assert ex.attribution.params["target_layer"] == "trunk.2"  # the last convolution whose output is a map
     assert ex.prediction.label in LABELS and ex.image.width == 72 and ex.image.height == 56
     assert ex.saliency.shape == (56, 72) and ex.saliency.dtype == np.float32 and np.abs(ex.saliency).max() > 0
     assert ex.mask.shape == (56, 72) and ex.mask.dtype == bool
-    assert "cherry" in ex.verbalizations[0].text
+    # a chosen class is never called the prediction, and the words still check out
+    assert ex.prediction.label != "apple" and not ex.facts.predicted
+    words = ex.verbalizations[0]
+    assert words.text.startswith('This explains the class "apple"') and "predicts" not in words.text
+    assert words.verification.fidelity == 1.0
     text = repr(ex)
-    assert len(text) < 300 and "LeafNet" in text and "cherry" in text and "array" not in text
+    assert len(text) < 300 and "LeafNet" in text and "apple" in text and "array" not in text
 
 
 def test_own_module_on_an_hwc_float_array_and_an_nchw_batch(leafnet: LeafNet) -> None:
     hwc = _picture().astype(np.float32) / 255.0
-    ex = verbalize.explain_image(hwc, model=leafnet, labels=LABELS, target=0, config=CFG)
-    assert ex.attribution.target_label == "apple" and ex.saliency.shape == (56, 72)
+    ex = verbalize.explain_image(hwc, model=leafnet, labels=LABELS, target="apple", config=CFG)
+    assert ex.attribution.target_label == "apple" and ex.facts.label == "apple" and ex.saliency.shape == (56, 72)
+    assert verbalize.explain_image(hwc, model=leafnet, labels=LABELS, target=0, config=CFG).attribution.target == 0
     batch = torch.from_numpy(np.stack([_picture(), _picture()[::-1].copy()])).permute(0, 3, 1, 2).float() / 255.0
     both = explain_images(batch, model=leafnet, labels=LABELS, config=CFG)
     assert len(both) == 2 and all(e.provenance.model == "LeafNet" for e in both)

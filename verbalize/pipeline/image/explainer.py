@@ -125,7 +125,8 @@ class ImageExplainer:
         t0 = time.perf_counter()
         probs = scorer([view])[0]
         prediction = self.classifier.prediction(probs)
-        explained = prediction if target is None else self.classifier.focus(probs, self.classifier.class_index(target))
+        index = prediction.class_index if target is None else self.classifier.class_index(target)
+        explained = prediction if index == prediction.class_index else self.classifier.focus(probs, index)
         timings["predict"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -146,7 +147,7 @@ class ImageExplainer:
         facts, curves = build_fact_sheet(
             prediction=explained, saliency=saliency, segment=segment, view=view, view_map=view_map,
             geometry=geometry, scorer=scorer, fill=cfg.facts.fill, curve_steps=cfg.facts.curve_steps,
-            threshold=cfg.segmenter.threshold)
+            threshold=cfg.segmenter.threshold, predicted=explained is prediction)
         timings["facts"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()

@@ -50,7 +50,7 @@ def salient_bbox(saliency: np.ndarray, threshold: float = 0.5) -> list[int]:
 
 def build_fact_sheet(*, prediction: Prediction, saliency: np.ndarray, segment: Segment, view: np.ndarray,
                      view_map: np.ndarray, geometry: Geometry, scorer: Scorer[np.ndarray], fill: str,
-                     curve_steps: int, threshold: float = 0.5) -> tuple[FactSheet, dict[str, object]]:
+                     curve_steps: int, threshold: float = 0.5, predicted: bool = True) -> tuple[FactSheet, dict[str, object]]:
     """Compute the sheet; also return the deletion/insertion curves for plots and reports."""
     from verbalize.pipeline.image.methods import baseline  # imports torch: only when a sheet is built
 
@@ -74,6 +74,7 @@ def build_fact_sheet(*, prediction: Prediction, saliency: np.ndarray, segment: S
         class_index=target,
         probability=_r(prediction.probability),
         alternatives=[a.model_copy(update={"probability": _r(a.probability)}) for a in prediction.alternatives[:5]],
+        predicted=predicted,
         saliency_region=GRID_WORDS[r][c],
         saliency_grid=[[_r(v) for v in row] for row in grid],
         saliency_bbox_xyxy=salient_bbox(saliency, threshold),

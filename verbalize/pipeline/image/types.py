@@ -35,6 +35,8 @@ class FactSheet(Model):
     class_index: int
     probability: float
     alternatives: list[ClassScore]
+    predicted: bool = Field(default=True, description="False when a chosen class (target=), not the prediction, is "
+                            "explained; then `label` is that class and the alternatives start with the prediction")
     saliency_region: str = Field(description="3x3 grid cell holding most positive saliency, e.g. 'upper left'")
     saliency_grid: list[list[float]] = Field(description="share of positive saliency per 3x3 cell, rows top to bottom")
     saliency_bbox_xyxy: list[int]

@@ -55,10 +55,16 @@ SEGMENTER_NAMES = {"sam": "Segment Anything (SAM)", "grabcut": "GrabCut"}
 def template_sentences(f: FactSheet) -> list[str]:
     """Two to four sentences: prediction, where the model looked, what the object is worth."""
     sentences = []
-    first = f'The model predicts "{f.label}" with {pct(f.probability)} probability'
-    if f.alternatives:
-        alt = f.alternatives[0]
-        first += f'; the runner-up is "{alt.label}" at {pct(alt.probability)}'
+    if f.predicted:
+        first = f'The model predicts "{f.label}" with {pct(f.probability)} probability'
+        if f.alternatives:
+            alt = f.alternatives[0]
+            first += f'; the runner-up is "{alt.label}" at {pct(alt.probability)}'
+    else:  # a chosen class: say so, and never call it the prediction
+        first = f'This explains the class "{f.label}", which has {pct(f.probability)} probability'
+        if f.alternatives:
+            top = f.alternatives[0]
+            first += f'; the model ranks "{top.label}" first at {pct(top.probability)}'
     sentences.append(first + ".")
 
     r, c = _cell(f.saliency_region)
