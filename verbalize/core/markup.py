@@ -13,6 +13,13 @@ from markupsafe import escape
 STATUSES = ("supported", "contradicted", "unverifiable")
 
 
+def claim_tip(status: str, c: Mapping[str, Any]) -> str:
+    """The hover text of a claim: its mark and kind, the subject and the fact it was checked against, why."""
+    about = " · ".join(str(c[k]) for k in ("subject", "fact") if c.get(k))
+    return (f"{status} · {c.get('kind', '')}" + (f" · {about}" if about else "")
+            + (f": {c['reason']}" if c.get("reason") else ""))
+
+
 def mark_claims(text: str, claims: Sequence[Mapping[str, Any]] | None) -> str:
     """The text with each claim wrapped in <mark class="claim STATUS">; every piece escaped first.
 
@@ -33,8 +40,8 @@ def mark_claims(text: str, claims: Sequence[Mapping[str, Any]] | None) -> str:
     for start, end, c in spans:
         if start < pos:
             continue
-        status = c.get("status") if c.get("status") in STATUSES else "unverifiable"
-        tip = f"{status} · {c.get('kind', '')}" + (f": {c['reason']}" if c.get("reason") else "")
+        status = str(c.get("status")) if c.get("status") in STATUSES else "unverifiable"
+        tip = claim_tip(status, c)
         out.append(str(escape(text[pos:start])))
         out.append(f'<mark class="claim {status}" title="{escape(tip)}">{escape(text[start:end])}</mark>')
         pos = end

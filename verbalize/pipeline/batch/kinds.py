@@ -24,7 +24,7 @@ def image_processor(explainer: Any) -> Processor:
     """An item processor over a loaded `ImageExplainer`: the Explanation JSON plus overlay, segment, mask, arrays, curves."""
 
     def process(item: Any) -> ItemOutput:
-        result = explainer.explain(item.input["path"], name=item.item_key)
+        result = explainer.explain(item.input["path"], name=item.item_key, box=item.input.get("box"))
         return result.explanation.model_dump(mode="json"), result.artifacts()
 
     return process

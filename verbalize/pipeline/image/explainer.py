@@ -24,6 +24,7 @@ from verbalize.core.types import Provenance
 from verbalize.core.versions import library_versions
 from verbalize.pipeline.image.facts import build_fact_sheet
 from verbalize.pipeline.image.io import ImageSource, load_image
+from verbalize.pipeline.image.localize import GroundTruthMask, localize
 from verbalize.pipeline.image.methods import attribute_image, check_sections, method_entry
 from verbalize.pipeline.image.render import (
     arrays_npz,
@@ -34,7 +35,7 @@ from verbalize.pipeline.image.render import (
     signed_overlay,
 )
 from verbalize.pipeline.image.segmentation import make_segmenter, segment_salient_object
-from verbalize.pipeline.image.types import Explanation
+from verbalize.pipeline.image.types import Explanation, MethodScore
 from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS, VerbalizerContext
 from verbalize.pipeline.image.verify import verify_text
 
@@ -108,8 +109,11 @@ class ImageExplainer:
         self._llm = llm
 
     def explain(self, source: ImageSource, *, progress: ProgressFactory | None = None, name: str | None = None,
-                target: int | str | None = None) -> ImageResult:
-        """Explain one image; `target` (a class index or name) picks the class explained, default the prediction."""
+                target: int | str | None = None, box: Sequence[int] | None = None,
+                mask: GroundTruthMask | None = None) -> ImageResult:
+        """Explain one image; `target` (a class index or name) picks the class explained, default the
+        prediction. With `box` ([x0, y0, x1, y1] in original pixels) or `mask` (an H x W array or a
+        mask image file), also score how well the map points at that region (`localization`)."""
         cfg = self.config
         timings: dict[str, float] = {}
         t_all = time.perf_counter()
@@ -148,6 +152,9 @@ class ImageExplainer:
             prediction=explained, saliency=saliency, segment=segment, view=view, view_map=view_map,
             geometry=geometry, scorer=scorer, fill=cfg.facts.fill, curve_steps=cfg.facts.curve_steps,
             threshold=cfg.segmenter.threshold, predicted=explained is prediction)
+        facts.method = attribution.params.get("chosen", method)
+        if attribution.params.get("ranking"):  # --method best: the candidates, most faithful first
+            facts.method_ranking = [MethodScore.model_validate(r) for r in attribution.params["ranking"]]
         timings["facts"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -173,7 +180,7 @@ class ImageExplainer:
         explanation = Explanation(image=info, prediction=prediction, attribution=attribution, segment=segment,
                                   facts=facts, verbalizations=verbalizations,
                                   timings={k: round(v, 4) for k, v in timings.items()}, provenance=provenance,
-                                  pixels=image)
+                                  localization=localize(saliency, box=box, mask=mask), pixels=image)
         return ImageResult(explanation=explanation, image=image, saliency=saliency,
                            mask=np.asarray(segment.mask, dtype=bool), curves=curves)
 

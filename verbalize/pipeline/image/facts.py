@@ -13,16 +13,11 @@ import numpy as np
 from verbalize.core.scoring import Scorer
 from verbalize.core.types import Prediction
 from verbalize.eval.localization import deletion_insertion
-from verbalize.pipeline.image.types import FactSheet, Segment
+from verbalize.pipeline.image.types import GRID_WORDS, FactSheet, Segment
 
-if TYPE_CHECKING:  # the verifier imports this module for GRID_WORDS: no torch at import time
+if TYPE_CHECKING:  # torch only when a sheet is built (the verifier reads GRID_WORDS from types)
     from verbalize.adapters.vision import Geometry
 
-GRID_WORDS = [
-    ["upper left", "upper centre", "upper right"],
-    ["centre left", "centre", "centre right"],
-    ["lower left", "lower centre", "lower right"],
-]
 
 
 def _r(x: float) -> float:

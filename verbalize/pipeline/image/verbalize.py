@@ -23,9 +23,9 @@ from verbalize.core.config import Config
 from verbalize.core.formatting import pct
 from verbalize.core.registry import Registry
 from verbalize.core.types import Verbalization
-from verbalize.pipeline.image.facts import GRID_WORDS
+from verbalize.pipeline.image.ranking import ranking_sentence
 from verbalize.pipeline.image.render import overlay, segment_crop
-from verbalize.pipeline.image.types import FactSheet
+from verbalize.pipeline.image.types import GRID_WORDS, FactSheet
 from verbalize.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -87,6 +87,9 @@ def template_sentences(f: FactSheet) -> list[str]:
             f'Removing that object leaves the probability of "{f.label}" at {pct(f.p_segment_removed)}, '
             f"and keeping only the object gives {pct(f.p_segment_only)}."
         )
+    ranking = ranking_sentence(f)
+    if ranking:
+        sentences.append(ranking)
     return sentences
 
 
@@ -108,15 +111,19 @@ PROMPTS = {"llm": "image_facts_llm", "vlm": "image_facts_vlm"}
 
 
 def facts_as_text(f: FactSheet) -> str:
-    """The fact sheet as short lines, numbers pre-formatted exactly as the verifier will accept them."""
+    """The fact sheet as short lines, numbers pre-formatted exactly as the verifier will accept them, each
+    followed by its fact id (``[p_label]``, see `verify.fact_ids`): the prompts ask the model to cite the id
+    after every number it uses, and the verifier checks a cited number against exactly that fact."""
     lines = [
-        f"- predicted label: '{f.label}' with probability {pct(f.probability)}",
-        "- other likely labels: " + ", ".join(f"'{a.label}' {pct(a.probability)}" for a in f.alternatives[:3]),
+        f"- predicted label: '{f.label}' with probability {pct(f.probability)} [p_label]",
+        "- other likely labels: " + ", ".join(f"'{a.label}' {pct(a.probability)} [p_alt{i}]"
+                                              for i, a in enumerate(f.alternatives[:3], 1)),
         f"- the part of the image with most saliency: the {f.saliency_region}",
         f"- the salient object was segmented with {SEGMENTER_NAMES.get(f.segment_method, f.segment_method)}; "
-        f"it covers {pct(f.segment_area)} of the image and holds {pct(f.saliency_in_segment)} of the positive saliency",
-        f"- probability of '{f.label}' with only the object kept: {pct(f.p_segment_only)}",
-        f"- probability of '{f.label}' with the object removed: {pct(f.p_segment_removed)}",
+        f"it covers {pct(f.segment_area)} [segment_area] of the image and holds {pct(f.saliency_in_segment)} "
+        "[saliency_in_segment] of the positive saliency",
+        f"- probability of '{f.label}' with only the object kept: {pct(f.p_segment_only)} [p_only]",
+        f"- probability of '{f.label}' with the object removed: {pct(f.p_segment_removed)} [p_removed]",
     ]
     return "\n".join(lines)
 

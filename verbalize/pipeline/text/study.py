@@ -49,7 +49,7 @@ from verbalize.eval.agreement import agreement_matrix
 from verbalize.eval.faithfulness import faithfulness_report
 from verbalize.pipeline.text.elicit import PROMPTS, default_explained_label, elicitation_messages, p_stated
 from verbalize.pipeline.text.inputs import TextItem
-from verbalize.pipeline.text.methods import TEXT_METHODS
+from verbalize.pipeline.text.methods import DEFAULT_METHODS
 from verbalize.pipeline.text.parse import parse_self_explanation
 from verbalize.pipeline.text.summary import summarize
 from verbalize.pipeline.text.tokens import DEFAULT_LABELS, STRATEGIES, tokenize, topk_count
@@ -136,7 +136,8 @@ class TextStudy:
         for method in opts.methods:
             passes = scorer.stats.forward_passes
             attribution = attribute_text(method, scorer, tokens, target, seed=self.config.seed, labels=labels,
-                                         lime_samples=opts.lime_samples, shap_max_evals=opts.shap_max_evals)
+                                         lime_samples=opts.lime_samples, shap_max_evals=opts.shap_max_evals,
+                                         classifier=self.classifier)
             scores = np.asarray(attribution.scores, dtype=float).reshape(-1)
             explanations.append(ExplanationResult(
                 name=method, source="model", method=attribution.method, scores=[float(x) for x in scores],
@@ -348,7 +349,7 @@ def compare_self_explanations(
 
     try:
         opts = StudyOptions(labels=list(labels or DEFAULT_LABELS), strategies=list(strategies),
-                            methods=list(methods) if methods is not None else TEXT_METHODS.names(), **options)
+                            methods=list(methods) if methods is not None else list(DEFAULT_METHODS), **options)
     except ValidationError as e:
         first = e.errors()[0]
         raise UserError(f"study options: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None

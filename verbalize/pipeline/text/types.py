@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from verbalize.core.formatting import finite_or_none
 from verbalize.core.types import Provenance
 from verbalize.eval.agreement import AgreementMatrix
-from verbalize.pipeline.text.methods import TEXT_METHODS
+from verbalize.pipeline.text.methods import DEFAULT_METHODS, TEXT_METHODS
 from verbalize.pipeline.text.tokens import DEFAULT_LABELS, STRATEGIES, TokenizeMode
 from verbalize.pipeline.text.verbalize import TextVerbalization
 
@@ -35,7 +35,7 @@ class StudyOptions(BaseModel):
     labels: list[str] = Field(default_factory=lambda: list(DEFAULT_LABELS))
     task_prompt: str | None = Field(default=None, description="replaces the task sentence of every prompt")
     strategies: list[str] = Field(default_factory=lambda: list(STRATEGIES))
-    methods: list[str] = Field(default_factory=lambda: TEXT_METHODS.names())
+    methods: list[str] = Field(default_factory=lambda: list(DEFAULT_METHODS))
     tokenize: TokenizeMode = "whitespace"
     explained_label: str | None = Field(default=None, description="the label scores point towards (see module doc)")
     lime_samples: int | None = Field(default=None, ge=1, description="default 10 x the number of words")
