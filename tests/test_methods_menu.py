@@ -212,3 +212,20 @@ def test_text_best_keeps_the_most_faithful_method_from_the_cli(tmp_path: Path) -
     assert [r["score"] for r in ranking] == sorted((r["score"] for r in ranking), reverse=True)
     for r in ranking:
         assert r["score"] == pytest.approx(r["comprehensiveness"] - r["sufficiency"], abs=2e-4)
+
+
+def test_text_methods_are_chosen_for_batch_runs_in_the_config_study_section() -> None:
+    from types import SimpleNamespace
+
+    from verbalize.pipeline.batch.kinds import processor_factory
+    from verbalize.pipeline.text.study import study_options
+
+    assert study_options(Config(study={"methods": ["best", "ig"]})).methods == ["best", "integrated-gradients"]
+    with pytest.raises(UserError, match="invalid config at 'study.methods'") as e:
+        study_options(Config(study={"methods": ["no-such"]}))
+    assert "\n" not in str(e.value)
+    config = Config(study={"methods": ["inputxgradient"], "strategies": ["predict-only"], "max_tokens": 8})
+    process = processor_factory("text")(config)  # what `verbalize batch reviews.txt --config …` runs per text
+    result, _ = process(SimpleNamespace(item_key="line:1", input={"text": "a truly great film"}, label=None))
+    names = [e["name"] for e in result["explanations"]]
+    assert names == ["inputxgradient"] and len(result["explanations"][0]["scores"]) == 4

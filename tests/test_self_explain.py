@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from verbalize.core.errors import InputError
+from verbalize.core.errors import InputError, UserError
 from verbalize.eval.agreement import AGREEMENT_METRICS
 from verbalize.pipeline.text.inputs import read_texts
 
@@ -183,6 +183,20 @@ def test_every_text_has_every_explanation_with_faithfulness(study) -> None:
         refs = [e for e in it.explanations if e.source == "model"]
         assert all(e.valid for e in refs)
         assert any(abs(v) > 0 for e in refs for v in e.scores)  # the model's probabilities moved
+
+
+def test_a_notebook_gets_a_data_frame_and_html_tables(study, monkeypatch: pytest.MonkeyPatch) -> None:
+    result, _, _ = study
+    frame = result.to_pandas()
+    per_text = sum(len(i.explanations) or 1 for i in result.items)
+    assert len(frame) == per_text and {"id", "text", "explanation", "source", "valid"} <= set(frame.columns)
+    assert set(frame["id"]) == {i.id for i in result.items}
+    html = result._repr_html_()
+    assert html.count("<table>") == 2 and "comprehensiveness" in html and "<script" not in html
+    assert len(repr(result)) < 400 and f"{len(result.items)} texts" in repr(result)
+    monkeypatch.setitem(sys.modules, "pandas", None)  # as if pandas were not installed
+    with pytest.raises(UserError, match="to_pandas\\(\\) needs pandas, which is not installed: pip install pandas"):
+        result.to_pandas()
 
 
 def test_parse_failures_are_recorded_with_the_raw_answer(study) -> None:

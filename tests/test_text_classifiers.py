@@ -206,3 +206,23 @@ def test_load_text_classifier_specs(tmp_path: Path) -> None:
         load_text_classifier(str(tmp_path / "nope"))
     with pytest.raises(UserError, match="llm: models"):
         load_text_classifier("vader-ish/none", labels=["a", "b"])
+
+
+def test_explain_text_takes_a_pipeline_or_a_model_and_tokenizer_pair(tiny_bert: Path) -> None:
+    """The objects a notebook holds, not a path: the same tiny BERT three ways gives the same scores."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
+
+    import verbalize
+
+    text = "the movie was great but the ending bad ."
+    by_path = verbalize.explain_text(text, model=str(tiny_bert), methods=["occlusion"], target="positive")
+    net = AutoModelForSequenceClassification.from_pretrained(tiny_bert, local_files_only=True)
+    tok = AutoTokenizer.from_pretrained(tiny_bert, local_files_only=True)
+    by_pair = verbalize.explain_text(text, model=(net, tok), methods=["occlusion"], target="positive")
+    by_pipe = verbalize.explain_text(text, model=pipeline("text-classification", model=net, tokenizer=tok),
+                                     methods=["occlusion"], target="positive")
+    for ex in (by_pair, by_pipe):
+        assert ex.target_label == "positive" and ex.tokens == by_path.tokens
+        np.testing.assert_allclose(ex.attributions[0].scores, by_path.attributions[0].scores, atol=1e-6)
+    with pytest.raises(UserError, match="model=: expected"):
+        verbalize.explain_text(text, model=42)

@@ -23,7 +23,9 @@ import torch
 from PIL import Image
 from torch import nn
 
+from verbalize.adapters.imagenet import imagenet_labels
 from verbalize.core.errors import UserError
+from verbalize.core.formatting import error_line
 from verbalize.core.scoring import Scorer
 from verbalize.core.types import ClassScore, Prediction
 
@@ -128,6 +130,13 @@ class ImageClassifier:
         return Prediction(label=top.label, class_index=top.class_index, probability=top.probability,
                           alternatives=scores[1:], model=self.name)
 
+    def focus(self, probs: np.ndarray, index: int, k: int = 6) -> Prediction:
+        """Like `prediction`, but for a chosen class: it comes first, the most probable others follow."""
+        others = [int(i) for i in np.argsort(-probs) if int(i) != index][: k - 1]
+        scores = [ClassScore(label=self.labels[i], class_index=i, probability=float(probs[i])) for i in [index, *others]]
+        return Prediction(label=scores[0].label, class_index=index, probability=scores[0].probability,
+                          alternatives=scores[1:], model=self.name)
+
     def class_index(self, label_or_index: str | int) -> int:
         if isinstance(label_or_index, int) or str(label_or_index).isdigit():
             i = int(label_or_index)
@@ -141,12 +150,6 @@ class ImageClassifier:
 
 
 # --------------------------------------------------------------------------- loading
-
-
-def imagenet_labels() -> list[str]:
-    from torchvision.models import ResNet50_Weights
-
-    return list(ResNet50_Weights.IMAGENET1K_V2.meta["categories"])
 
 
 def load_classifier(name: str = "efficientnet-lite0", *, device: str = "cpu", target_layer: str | None = None) -> ImageClassifier:
@@ -265,7 +268,7 @@ def _load_torchvision(name: str, device: str) -> ImageClassifier:
     try:
         model.load_state_dict(torch.load(cached, map_location="cpu", weights_only=True))
     except Exception as e:  # noqa: BLE001 - a truncated download or another model's weights
-        raise UserError(f"{name}: cannot load {cached} ({type(e).__name__}: {_first_line(e)})") from None
+        raise UserError(f"{name}: cannot load {cached} ({type(e).__name__}: {error_line(e)})") from None
     preprocess = weights.transforms()
     crop = int(preprocess.crop_size[0])
     resize = int(preprocess.resize_size[0])
@@ -274,10 +277,6 @@ def _load_torchvision(name: str, device: str) -> ImageClassifier:
     return ImageClassifier(model=model, name=name, labels=list(weights.meta["categories"]), crop=crop, resize=resize,
                            mean=tuple(preprocess.mean), std=tuple(preprocess.std), target_layer=layer,
                            target_layer_name=path, reshape_transform=reshape, device=device)
-
-
-def _first_line(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 @contextlib.contextmanager
@@ -300,7 +299,6 @@ def _hub_offline() -> Iterator[None]:
 
 def _load_timm(spec: str, device: str) -> ImageClassifier:
     import timm
-    from timm.data import resolve_data_config
 
     name, _, weights = spec.partition("@")
     if weights and not Path(weights).is_file():
@@ -314,9 +312,15 @@ def _load_timm(spec: str, device: str) -> ImageClassifier:
     except RuntimeError as e:
         if "Unknown model" in str(e):
             raise UserError(f"unknown timm model {name!r}") from None
-        raise UserError(f"timm:{name}: weights not available locally ({_first_line(e)})") from None
+        raise UserError(f"timm:{name}: weights not available locally ({error_line(e)})") from None
     except OSError as e:
-        raise UserError(f"timm:{name}: weights not available locally ({_first_line(e)})") from None
+        raise UserError(f"timm:{name}: weights not available locally ({error_line(e)})") from None
+    return _timm_classifier(model, f"timm:{name}", device)
+
+
+def _timm_classifier(model: nn.Module, name: str, device: str) -> ImageClassifier:
+    from timm.data import resolve_data_config
+
     cfg = resolve_data_config({}, model=model)
     crop = int(cfg["input_size"][-1])
     resize = int(round(crop / cfg.get("crop_pct", 0.875)))
@@ -325,13 +329,13 @@ def _load_timm(spec: str, device: str) -> ImageClassifier:
     prefix = getattr(model, "num_prefix_tokens", 0)
     if prefix or hasattr(model, "blocks"):
         layer, path = resolve_module(model, "blocks.-1.norm1"), "blocks.-1.norm1"
-        reshape = vit_reshape(prefix)
+        reshape = vit_reshape(prefix)  # type: ignore[arg-type]
     else:
         info: Any = getattr(model, "feature_info", None)
         found: str | None = info[-1]["module"] if info else None
         layer, path = (resolve_module(model, found), found) if found else _auto_layer(model, name, {})  # type: ignore[assignment]
         reshape = None
-    return ImageClassifier(model=model, name=f"timm:{name}", labels=labels, crop=crop, resize=resize,
+    return ImageClassifier(model=model, name=name, labels=labels, crop=crop, resize=resize,
                            mean=tuple(cfg["mean"]), std=tuple(cfg["std"]), target_layer=layer,
                            target_layer_name=path, reshape_transform=reshape, device=device)
 
@@ -347,6 +351,26 @@ class _LogitsOnly(nn.Module):
         return self.inner(pixel_values=pixel_values).logits
 
 
+_HF_VIT = ("vit", "deit", "beit", "dinov2")
+
+
+def _hf_layer(wrapped: nn.Module, model: nn.Module, kind: str) -> tuple[nn.Module | None, str | None]:
+    """The CAM layer of a Hugging Face image classifier, as a path relative to the logits wrapper."""
+    if kind in _HF_VIT:
+        # Blocks live in `vit.layers` (transformers 5) or `vit.encoder.layer` (4.x); paths are
+        # relative to the wrapper so that they work as --layer too.
+        candidates = [f"inner.{kind}.{blocks}.-1.{norm}" for blocks in ("layers", "encoder.layer")
+                      for norm in ("layernorm_before", "norm1")]
+        path = next((c for c in candidates if _has_module(wrapped, c)), None)
+        return (resolve_module(wrapped, path) if path else None), path
+    return _auto_layer(wrapped, kind, {})
+
+
+def _hf_prefix(model: nn.Module, kind: str) -> int:
+    """Class token, plus DeiT's distillation token."""
+    return 1 + int(hasattr(getattr(getattr(model, kind, None), "embeddings", None), "distillation_token"))
+
+
 def _load_hf(name_or_dir: str, device: str) -> ImageClassifier:
     from transformers import AutoConfig, AutoImageProcessor, AutoModelForImageClassification
 
@@ -355,7 +379,7 @@ def _load_hf(name_or_dir: str, device: str) -> ImageClassifier:
         model = AutoModelForImageClassification.from_pretrained(name_or_dir, local_files_only=True)
         processor = AutoImageProcessor.from_pretrained(name_or_dir, local_files_only=True)
     except (OSError, ValueError) as e:
-        raise UserError(f"{name_or_dir}: not a Hugging Face image classifier available locally ({_first_line(e)})") from None
+        raise UserError(f"{name_or_dir}: not a Hugging Face image classifier available locally ({error_line(e)})") from None
     # The processor centre-crops only when do_center_crop is set; otherwise crop_size is unused.
     crop_size = getattr(processor, "crop_size", None) if getattr(processor, "do_center_crop", False) else None
     size = crop_size or processor.size
@@ -368,19 +392,8 @@ def _load_hf(name_or_dir: str, device: str) -> ImageClassifier:
     labels = [config.id2label[i] for i in range(len(config.id2label))]
     wrapped = _LogitsOnly(model)
     kind = config.model_type
-    if kind in ("vit", "deit", "beit", "dinov2"):
-        # Blocks live in `vit.layers` (transformers 5) or `vit.encoder.layer` (4.x); paths are
-        # relative to the wrapper so that they work as --layer too.
-        candidates = [f"inner.{kind}.{blocks}.-1.{norm}" for blocks in ("layers", "encoder.layer")
-                      for norm in ("layernorm_before", "norm1")]
-        path = next((c for c in candidates if _has_module(wrapped, c)), None)
-        layer = resolve_module(wrapped, path) if path else None
-        # class token, plus DeiT's distillation token
-        prefix = 1 + int(hasattr(getattr(getattr(model, kind, None), "embeddings", None), "distillation_token"))
-        reshape = vit_reshape(prefix)
-    else:
-        layer, path = _auto_layer(wrapped, kind, {})
-        reshape = None
+    layer, path = _hf_layer(wrapped, model, kind)
+    reshape = vit_reshape(_hf_prefix(model, kind)) if kind in _HF_VIT else None
     return ImageClassifier(model=wrapped, name=f"hf:{name_or_dir}", labels=labels, crop=crop, resize=resize,
                            mean=tuple(processor.image_mean), std=tuple(processor.image_std), target_layer=layer,
                            target_layer_name=path, reshape_transform=reshape, device=device)
@@ -405,3 +418,142 @@ def _load_torch_file(path: Path, device: str) -> ImageClassifier:
         layer, lpath = _auto_layer(model, type(model).__name__.lower(), _TORCHVISION_LAYERS)
     return ImageClassifier(model=model, name=str(path), labels=labels, target_layer=layer, target_layer_name=lpath,
                            device=device)
+
+
+# --------------------------------------------------------------------------- bring your own model
+
+
+def as_classifier(model: Any = None, *, labels: Sequence[str] | dict[int, str] | None = None,
+                  layer: str | nn.Module | None = None, transform: Any = None, device: str | None = None,
+                  name: str | None = None) -> ImageClassifier:
+    """Any image classifier a user holds, as an `ImageClassifier`.
+
+    `model`: None (the embedded model), a name or path as `load_classifier` takes, an
+    `ImageClassifier`, or an `nn.Module` returning logits — a torchvision, timm or Hugging Face
+    model object or the user's own. `layer` is the CAM layer, a dotted name or the module itself;
+    unset, it is the family's usual layer, else the last convolution whose output is still a map.
+    `transform` is the preprocessing (torchvision `Compose` of Resize / CenterCrop / ToTensor /
+    Normalize, or a weights' `transforms()`); unset, the model's known preprocessing, else resize to
+    224 x 224 and ImageNet normalisation.
+    """
+    if model is None or isinstance(model, str | os.PathLike):
+        clf = load_classifier(str(model or "efficientnet-lite0"), device=device or "cpu",
+                              target_layer=layer if isinstance(layer, str) else None)
+    elif isinstance(model, ImageClassifier):
+        clf = model
+    elif isinstance(model, nn.Module):
+        clf = _wrap_module(model, device=device)
+    else:
+        raise UserError(f"model=: expected an nn.Module, a model name or a path, got {type(model).__name__}")
+    if name:
+        clf.name = name
+    if isinstance(layer, nn.Module) or (isinstance(layer, str) and not isinstance(model, str | os.PathLike | None)):
+        clf.target_layer, clf.target_layer_name = _layer_of(clf.model, layer)
+    if transform is not None:
+        clf.resize, clf.crop, clf.mean, clf.std = _read_transform(transform, clf)
+        clf.__post_init__()
+    if labels is not None:
+        clf.labels = _label_list(labels, len(clf.labels))
+    return clf
+
+
+def _layer_of(model: nn.Module, layer: str | nn.Module) -> tuple[nn.Module, str]:
+    if isinstance(layer, str):
+        return resolve_module(model, layer), layer
+    for n, m in model.named_modules():
+        if m is layer:
+            return m, n or type(m).__name__
+    raise UserError(f"layer=: the {type(layer).__name__} given is not a module of this model")
+
+
+def _label_list(labels: Sequence[str] | dict[int, str], n_classes: int) -> list[str]:
+    names = [str(labels[i]) for i in range(len(labels))] if isinstance(labels, dict) else [str(x) for x in labels]
+    if len(names) != n_classes:
+        raise UserError(f"labels=: {len(names)} names for a model with {n_classes} outputs")
+    return names
+
+
+def _family(model: nn.Module) -> str:
+    return type(model).__name__.lower()
+
+
+def _wrap_module(model: nn.Module, *, device: str | None) -> ImageClassifier:
+    """A torchvision / timm / Hugging Face / own nn.Module with its known preprocessing and CAM layer."""
+    if device is None:
+        device = next((str(p.device) for p in model.parameters()), "cpu")
+    if hasattr(model, "pretrained_cfg") and type(model).__module__.startswith("timm"):
+        arch = (getattr(model, "pretrained_cfg", None) or {}).get("architecture", _family(model))
+        return _timm_classifier(model, f"timm:{arch}", device)
+    config = getattr(model, "config", None)
+    if config is not None and hasattr(config, "id2label") and type(model).__module__.startswith("transformers"):
+        wrapped = _LogitsOnly(model)
+        kind = str(getattr(config, "model_type", ""))
+        layer, path = _hf_layer(wrapped, model, kind)
+        labels = [config.id2label[i] for i in range(len(config.id2label))]
+        size = int(getattr(config, "image_size", 224) or 224)
+        return ImageClassifier(model=wrapped, name=getattr(config, "name_or_path", "") or type(model).__name__,
+                               labels=labels, crop=size, resize=0, target_layer=layer, target_layer_name=path,
+                               reshape_transform=vit_reshape(_hf_prefix(model, kind)) if path and kind in _HF_VIT else None,
+                               device=device)
+    table = _TORCHVISION_LAYERS if type(model).__module__.startswith("torchvision") else {}
+    layer, path = _auto_layer(model, _family(model), table) if table else (None, None)
+    n_classes, conv = _probe(model, device)
+    if layer is None:
+        layer, path = conv
+    labels = imagenet_labels() if n_classes == 1000 else [f"class {i}" for i in range(n_classes)]
+    return ImageClassifier(model=model, name=type(model).__name__, labels=labels, crop=224, resize=0,
+                           target_layer=layer, target_layer_name=path, device=device)
+
+
+def _probe(model: nn.Module, device: str, size: int = 224) -> tuple[int, tuple[nn.Module | None, str | None]]:
+    """One forward pass on zeros: the number of outputs and the last convolution whose output is a map (H, W > 1)."""
+    seen: list[tuple[nn.Module, str]] = []
+    hooks = [m.register_forward_hook(lambda mod, _i, out, n=n: seen.append((mod, n))
+                                     if isinstance(out, torch.Tensor) and out.ndim == 4 and out.shape[-1] * out.shape[-2] > 1
+                                     else None)
+             for n, m in model.named_modules() if isinstance(m, nn.Conv2d | nn.Conv3d) or type(m).__name__.endswith("Conv2d")]
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.inference_mode():
+            out = model(torch.zeros(1, 3, size, size, device=device))
+    except Exception as e:  # noqa: BLE001 - the user's module: say what it did, in one line
+        raise UserError(f"model=: a 1x3x{size}x{size} batch fails in {type(model).__name__}.forward "
+                        f"({type(e).__name__}: {error_line(e)})") from None
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was_training)
+    logits = getattr(out, "logits", out)
+    if not isinstance(logits, torch.Tensor) or logits.ndim != 2:
+        raise UserError(f"model=: {type(model).__name__} must return logits of shape (batch, classes), "
+                        f"got {getattr(logits, 'shape', type(logits).__name__)}")
+    layer: tuple[nn.Module | None, str | None] = seen[-1] if seen else (None, None)
+    return int(logits.shape[1]), layer
+
+
+def _read_transform(transform: Any, clf: ImageClassifier) -> tuple[int, int, tuple[float, ...], tuple[float, ...]]:
+    """resize, crop, mean, std from a torchvision preprocessing; one clear error for a step we cannot invert."""
+    resize, crop, mean, std = clf.resize, clf.crop, tuple(clf.mean), tuple(clf.std)
+    if hasattr(transform, "crop_size") and hasattr(transform, "resize_size"):  # torchvision weights.transforms()
+        return (int(transform.resize_size[0]), int(transform.crop_size[0]), tuple(transform.mean), tuple(transform.std))
+    steps = list(getattr(transform, "transforms", [transform]))
+    squash = True
+    for step in steps:
+        kind = type(step).__name__
+        if kind == "Resize":
+            size = step.size
+            if isinstance(size, int) or (isinstance(size, Sequence) and len(size) == 1):
+                resize, squash = int(size if isinstance(size, int) else size[0]), False
+            else:
+                crop, squash = int(size[0]), True
+        elif kind == "CenterCrop":
+            crop = int(step.size[0] if isinstance(step.size, Sequence) else step.size)
+        elif kind == "Normalize":
+            mean, std = tuple(float(v) for v in step.mean), tuple(float(v) for v in step.std)
+        elif kind in ("ToTensor", "PILToTensor", "ToImage", "ToDtype", "ConvertImageDtype"):
+            continue
+        else:
+            raise UserError(f"transform=: cannot use a {kind} step (saliency maps need an invertible preprocessing: "
+                            "Resize, CenterCrop, ToTensor, Normalize)")
+    return (0 if squash else max(resize, crop)), crop, mean, std

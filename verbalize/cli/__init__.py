@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import click
 import typer
+from typer.exceptions import TyperException
 
 from verbalize.cli import batch, explain_text, image, service, text
 from verbalize.cli.console import console, err_console
@@ -59,11 +60,37 @@ def methods() -> None:
 COMMANDS.append(("methods", methods))
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from verbalize import __version__
+
+        console.print(f"verbalize {__version__}", highlight=False)
+        raise typer.Exit(0)
+
+
+def _root(version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                                help="print the version and exit")] = False) -> None:
+    """Explain model predictions and put the explanations into words that are checked against the numbers."""
+
+
+def _usage_error(e: Exception) -> None:
+    """A usage error from click or from the click that typer vendors: one line on stderr, its exit code (2)."""
+    message = e.format_message() if hasattr(e, "format_message") else str(e)  # type: ignore[union-attr]
+    message = " ".join(message.split())
+    if not message:  # no_args_is_help: the help is already printed
+        sys.exit(getattr(e, "exit_code", 2))
+    ctx = getattr(e, "ctx", None)
+    where = f" (see `{ctx.command_path} --help`)" if ctx is not None and getattr(ctx, "command_path", None) else ""
+    err_console.print(f"error: {message}{where}", markup=False, highlight=False, soft_wrap=True)
+    sys.exit(getattr(e, "exit_code", 2) or 2)
+
+
 def build_app() -> typer.Typer:
     """The Typer app with every command of `COMMANDS` and the `models` group."""
     root = typer.Typer(
         help="Explain model predictions and put the explanations into words that are checked against the numbers.",
         no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+    root.callback()(_root)
     for name, fn in COMMANDS:
         root.command(name)(fn)
     models = typer.Typer(help="Manage model checkpoints in the user cache (SAM).", no_args_is_help=True)
@@ -76,7 +103,18 @@ def build_app() -> typer.Typer:
 app = build_app()
 
 
+QUIET_THIRD_PARTIES = {
+    "TQDM_DISABLE": "1",  # transformers' "Converting and de-quantizing GGUF tensors" bar (tqdm.auto)
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+}
+"""Set before anything imports those libraries: our own progress bars (rich) are the only ones shown."""
+
+
 def main() -> None:
+    for key, value in QUIET_THIRD_PARTIES.items():
+        os.environ.setdefault(key, value)
     debug = "--debug" in sys.argv or os.environ.get("VERBALIZE_DEBUG") == "1"
     if "--debug" in sys.argv:
         sys.argv.remove("--debug")
@@ -92,11 +130,10 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         sys.exit(1)
-    except click.exceptions.ClickException as e:  # usage errors: click's own message, exit 2
-        e.show()
-        sys.exit(e.exit_code)
+    except (click.exceptions.ClickException, TyperException) as e:  # usage errors, from either click
+        _usage_error(e)
     if isinstance(rc, int) and rc:
         sys.exit(rc)
 

@@ -56,6 +56,7 @@ def explain(
     box: Annotated[str | None, typer.Option(help="ground truth x0,y0,x1,y1 (original pixels): adds the pointing "
                                             "game and the saliency mass inside it")] = None,
     mask: Annotated[Path | None, typer.Option(help="ground truth mask image (non-zero = the object), as --box")] = None,
+    signed: Annotated[bool, typer.Option("--signed", help="overlay.png in red (for the class) and blue (against) instead of a positive-only heatmap")] = False,
 ) -> None:
     """Classify each image, compute a saliency map, segment the salient object and explain it in words."""
     from verbalize.pipeline.image.samples import sample_path
@@ -91,6 +92,7 @@ def explain(
         try:
             with progress_factory(_perturbs) as factory:
                 result = explainer.explain(source, progress=factory, box=box_xyxy, mask=mask)  # type: ignore[arg-type]
+            result.signed = signed
             result.write(out_dir)
         except UserError as e:
             err_console.print(f"error: {e}", markup=False, highlight=False)
@@ -125,8 +127,9 @@ def _print_summary(ex, out_dir: Path) -> None:  # type: ignore[no-untyped-def]
             if fid is not None else "fidelity n/a"
         console.print(f"\n[bold]{v.verbalizer}[/] [dim]{tag}[/]")
         console.print(v.text if v.ok else f"[red]failed:[/] {v.error}", markup=not v.ok, highlight=False)
-    console.print(f"\n[dim]wrote {out_dir}/explanation.json, overlay.png, segment.png "
-                  f"in {ex.timings['total']:.1f} s[/]", highlight=False)
+    console.print(f"\n[dim]wrote {out_dir}/explanation.json, overlay.png, segment.png, mask.png, arrays.npz · "
+                  f"explaining took {ex.timings['total']:.1f} s (start-up and model loading not counted)[/]",
+                  highlight=False)
 
 
 def verify(

@@ -151,6 +151,9 @@ class Config(BaseSettings):
     scorer: ScorerConfig = Field(default_factory=ScorerConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     verification: VerificationConfig = Field(default_factory=VerificationConfig)
+    study: dict[str, Any] = Field(
+        default_factory=dict, description="options of the self-explanation study where no flags set them (text "
+        "batch runs, the service's default): StudyOptions fields, e.g. {methods: [occlusion, best], ties: expected}")
     verbalizers: list[str] = Field(default_factory=lambda: ["template"])
     max_image_pixels: int = Field(default=89_478_485, ge=64, description="refuse larger images (decompression bombs)")
 
@@ -193,9 +196,16 @@ def _validate(data: dict[str, Any], where: str) -> Config:
         raise UserError(f"{where}: invalid config at '{loc}': {first['msg']}") from e
 
 
+def packaged_default_config() -> Path:
+    """The default config file shipped inside the package (`--config default` reads it from anywhere)."""
+    return Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """Defaults < YAML file < environment. Errors are one line naming the file and the key."""
     data: dict[str, Any] = {}
+    if path is not None and str(path) == "default" and not Path(path).exists():
+        path = packaged_default_config()
     if path is not None:
         p = Path(path)
         if not p.is_file():

@@ -1,4 +1,4 @@
-"""Numbers as every output shows them: one formatter for tables, one for percentages, one for JSON."""
+"""Numbers as every output shows them (one formatter for tables, one for percentages, one for JSON), and library errors in one line."""
 
 from __future__ import annotations
 
@@ -30,3 +30,14 @@ def fmt_pct(value: Any, digits: int = 1) -> str:
     """A share as a percentage with `digits` decimals, or an en dash for a missing value."""
     v = finite_or_none(value)
     return "–" if v is None else f"{100 * v:.{digits}f}%"
+
+
+_HUB_OFFLINE_PHRASES = ("check your connection", "locate the file on the Hub", "couldn't connect")
+
+
+def error_line(e: BaseException) -> str:
+    """The first line of a library's error, with the Hugging Face Hub's "check your connection" put in our terms."""
+    line = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    if any(s in line for s in _HUB_OFFLINE_PHRASES):
+        return "not in the local Hugging Face cache; nothing is downloaded at run time"
+    return line

@@ -243,3 +243,14 @@ def write_export(items: Iterable[ReportItem], out_dir: str | Path, fmt: str) -> 
         raise UserError(f"unknown export format {fmt!r}; choose {', '.join(EXPORT_FORMATS)}")
     rows = [flatten_item(i) for i in items]
     return publish(Path(out_dir) / f"results.{fmt}", _WRITERS[fmt](rows))
+
+
+def run_to_pandas(run_dir: str | Path, store_url: str | None = None) -> Any:
+    """A batch run as a pandas DataFrame: one row per item, the columns of `verbalize report --export csv`."""
+    from verbalize.core.frames import data_frame
+    from verbalize.pipeline.batch.runner import open_run
+
+    db, record = open_run(run_dir, store_url)
+    with db:
+        rows = [flatten_item(as_report_item(i)) for i in db.items(record.id)]
+    return data_frame(rows)

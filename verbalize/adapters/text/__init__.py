@@ -6,6 +6,7 @@ method and metric relies on.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from verbalize.adapters.text.base import SENTIMENT_LABELS, TextClassifier, TokenSeq
 from verbalize.adapters.text.hf import HFSequenceClassifier
@@ -36,7 +37,28 @@ def load_text_classifier(
     return HFSequenceClassifier(spec, batch_size=batch_size)
 
 
+def as_text_classifier(model: Any, *, labels: Sequence[str] | None = None, task_prompt: str | None = None,
+                       batch_size: int = 32) -> TextClassifier:
+    """A text classifier from whatever a user holds: a spec as `load_text_classifier` takes, a
+    `TextClassifier`, a transformers text-classification `pipeline`, or a (model, tokenizer) pair."""
+    if isinstance(model, str):
+        return load_text_classifier(model, labels=labels, task_prompt=task_prompt, batch_size=batch_size)
+    if isinstance(model, TextClassifier):
+        return model
+    if isinstance(model, tuple | list) and len(model) == 2:
+        first, second = model
+        net, tok = (first, second) if hasattr(getattr(first, "config", None), "id2label") else (second, first)
+        return HFSequenceClassifier.from_objects(net, tok, batch_size=batch_size)
+    if hasattr(model, "model") and hasattr(model, "tokenizer") and type(model).__module__.startswith("transformers"):
+        if getattr(model, "tokenizer", None) is None:
+            raise UserError("model=: this transformers pipeline has no tokenizer")
+        return HFSequenceClassifier.from_objects(model.model, model.tokenizer, batch_size=batch_size)
+    raise UserError(f"model=: expected 'vader', 'llm:SPEC', a model directory, a transformers pipeline or a "
+                    f"(model, tokenizer) pair, got {type(model).__name__}")
+
+
 __all__ = [
+    "as_text_classifier",
     "HFSequenceClassifier",
     "LLMClassifier",
     "SENTIMENT_LABELS",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from verbalize.adapters.text.base import TextClassifier
 from verbalize.core.errors import UserError
+from verbalize.core.formatting import error_line
 
 
 class HFSequenceClassifier(TextClassifier):
@@ -31,14 +33,31 @@ class HFSequenceClassifier(TextClassifier):
             self.tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=True)
             self.model = AutoModelForSequenceClassification.from_pretrained(where, local_files_only=True)
         except (OSError, ValueError, KeyError, TypeError) as e:
-            first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-            raise UserError(f"{path}: cannot load a sequence classifier from local files ({first})") from e
+            raise UserError(f"{path}: cannot load a sequence classifier from local files ({error_line(e)})") from e
+        self._setup(self.model, self.tokenizer, source.name if source.exists() else str(path),
+                    batch_size=batch_size, device=device, max_length=max_length)
+
+    @classmethod
+    def from_objects(cls, model: Any, tokenizer: Any, *, name: str | None = None, batch_size: int = 32,
+                     device: str | None = None, max_length: int = 512) -> HFSequenceClassifier:
+        """A sequence classifier and its tokenizer already in memory (as a notebook holds them)."""
+        if not hasattr(getattr(model, "config", None), "id2label") or not callable(tokenizer):
+            raise UserError(f"model=: expected a transformers sequence classifier and its tokenizer, "
+                            f"got {type(model).__name__} and {type(tokenizer).__name__}")
+        self = cls.__new__(cls)
+        device = device or str(next(model.parameters()).device)
+        self._setup(model, tokenizer, name or getattr(model.config, "name_or_path", "") or type(model).__name__,
+                    batch_size=batch_size, device=device, max_length=max_length)
+        return self
+
+    def _setup(self, model: Any, tokenizer: Any, name: str, *, batch_size: int, device: str, max_length: int) -> None:
+        self.tokenizer = tokenizer
         self.device = torch.device(device)
-        self.model = self.model.to(self.device).eval()
+        self.model = model.to(self.device).eval()
         id2label = self.model.config.id2label
         self.labels = [str(id2label[i]) for i in sorted(int(k) for k in id2label)]
         self.multi_label = self.model.config.problem_type == "multi_label_classification"
-        self.name = source.name if source.exists() else str(path)
+        self.name = name
         self.default_batch_size = batch_size
         self.max_length = max_length
         self.forward_passes = 0

@@ -7,7 +7,6 @@ returns the function that turns one `WorkItem` into (result JSON, {artifact name
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -22,13 +21,11 @@ BATCH_KINDS: Registry[ProcessorFactory] = Registry("batch input kind")
 
 
 def image_processor(explainer: Any) -> Processor:
-    """An item processor over a loaded `ImageExplainer`: the Explanation JSON plus overlay, segment, curves."""
+    """An item processor over a loaded `ImageExplainer`: the Explanation JSON plus overlay, segment, mask, arrays, curves."""
 
     def process(item: Any) -> ItemOutput:
         result = explainer.explain(item.input["path"], name=item.item_key, box=item.input.get("box"))
-        artifacts = {"overlay.png": result.overlay_png(), "segment.png": result.segment_png(),
-                     "curves.json": json.dumps(result.curves).encode()}
-        return result.explanation.model_dump(mode="json"), artifacts
+        return result.explanation.model_dump(mode="json"), result.artifacts()
 
     return process
 

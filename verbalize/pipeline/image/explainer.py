@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from verbalize.adapters.vision import ImageClassifier, load_classifier
+from verbalize.adapters.vision import ImageClassifier, as_classifier, load_classifier
 from verbalize.core.config import Config
 from verbalize.core.scoring import ProgressFn
 from verbalize.core.types import Provenance
@@ -26,7 +26,14 @@ from verbalize.pipeline.image.facts import build_fact_sheet
 from verbalize.pipeline.image.io import ImageSource, load_image
 from verbalize.pipeline.image.localize import GroundTruthMask, localize
 from verbalize.pipeline.image.methods import attribute_image, check_sections, method_entry
-from verbalize.pipeline.image.render import overlay, png_bytes, segment_outline
+from verbalize.pipeline.image.render import (
+    arrays_npz,
+    mask_png,
+    overlay,
+    png_bytes,
+    segment_outline,
+    signed_overlay,
+)
 from verbalize.pipeline.image.segmentation import make_segmenter, segment_salient_object
 from verbalize.pipeline.image.types import Explanation, MethodScore
 from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS, VerbalizerContext
@@ -50,22 +57,33 @@ class ImageResult:
     mask: np.ndarray
     curves: dict[str, Any] = field(default_factory=dict)
 
+    signed: bool = False
+    """Draw overlay.png signed: red for the class, blue against (shap's and captum's `sign="all"`)."""
+
     def overlay_png(self) -> bytes:
-        return png_bytes(overlay(self.image, self.saliency))
+        return png_bytes(signed_overlay(self.image, self.saliency) if self.signed else overlay(self.image, self.saliency))
 
     def segment_png(self) -> bytes:
         return png_bytes(segment_outline(self.image, self.mask))
 
+    def arrays_npz(self) -> bytes:
+        """The saliency map (float32, original resolution, signed) and the mask (bool) as one `.npz`."""
+        return arrays_npz(self.saliency, self.mask)
+
+    def artifacts(self) -> dict[str, bytes]:
+        """Every file of an explanation but the JSON: the pictures, the mask, the arrays, the curves."""
+        return {"overlay.png": self.overlay_png(), "segment.png": self.segment_png(), "mask.png": mask_png(self.mask),
+                "arrays.npz": self.arrays_npz(), "curves.json": json.dumps(self.curves).encode()}
+
     def write(self, out_dir: str | Path) -> Path:
-        """Write explanation.json, overlay.png and segment.png; all or nothing (temp dir, then rename)."""
+        """Write explanation.json and `artifacts()`; all or nothing (temp dir, then rename)."""
         out = Path(out_dir)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
         try:
             (tmp / "explanation.json").write_text(self.explanation.model_dump_json(indent=2))
-            (tmp / "overlay.png").write_bytes(self.overlay_png())
-            (tmp / "segment.png").write_bytes(self.segment_png())
-            (tmp / "curves.json").write_text(json.dumps(self.curves))
+            for name, data in self.artifacts().items():
+                (tmp / name).write_bytes(data)
             if out.exists():
                 shutil.rmtree(out)
             tmp.rename(out)
@@ -91,9 +109,11 @@ class ImageExplainer:
         self._llm = llm
 
     def explain(self, source: ImageSource, *, progress: ProgressFactory | None = None, name: str | None = None,
-                box: Sequence[int] | None = None, mask: GroundTruthMask | None = None) -> ImageResult:
-        """Explain one image; with `box` ([x0, y0, x1, y1] in original pixels) or `mask` (an H x W array
-        or a mask image file), also score how well the map points at that region (`localization`)."""
+                target: int | str | None = None, box: Sequence[int] | None = None,
+                mask: GroundTruthMask | None = None) -> ImageResult:
+        """Explain one image; `target` (a class index or name) picks the class explained, default the
+        prediction. With `box` ([x0, y0, x1, y1] in original pixels) or `mask` (an H x W array or a
+        mask image file), also score how well the map points at that region (`localization`)."""
         cfg = self.config
         timings: dict[str, float] = {}
         t_all = time.perf_counter()
@@ -109,12 +129,14 @@ class ImageExplainer:
         t0 = time.perf_counter()
         probs = scorer([view])[0]
         prediction = self.classifier.prediction(probs)
+        index = prediction.class_index if target is None else self.classifier.class_index(target)
+        explained = prediction if index == prediction.class_index else self.classifier.focus(probs, index)
         timings["predict"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         method = method_entry(cfg.saliency.method).name
         attribution, view_map = attribute_image(
-            self.classifier, view, prediction.class_index, method=method, scorer=scorer, config=cfg.saliency,
+            self.classifier, view, explained.class_index, method=method, scorer=scorer, config=cfg.saliency,
             seed=cfg.seed, progress=progress(method) if progress else None)
         saliency = geometry.to_original(view_map)
         attribution.scores = saliency
@@ -127,9 +149,9 @@ class ImageExplainer:
         t0 = time.perf_counter()
         passes_before_facts = scorer.stats.forward_passes
         facts, curves = build_fact_sheet(
-            prediction=prediction, saliency=saliency, segment=segment, view=view, view_map=view_map,
+            prediction=explained, saliency=saliency, segment=segment, view=view, view_map=view_map,
             geometry=geometry, scorer=scorer, fill=cfg.facts.fill, curve_steps=cfg.facts.curve_steps,
-            threshold=cfg.segmenter.threshold)
+            threshold=cfg.segmenter.threshold, predicted=explained is prediction)
         facts.method = attribution.params.get("chosen", method)
         if attribution.params.get("ranking"):  # --method best: the candidates, most faithful first
             facts.method_ranking = [MethodScore.model_validate(r) for r in attribution.params["ranking"]]
@@ -154,13 +176,19 @@ class ImageExplainer:
                             "duplicates_removed": scorer.stats.duplicates_removed + scorer.stats.memo_hits,
                             "batch_size": scorer.batch_size},
             llm_calls=[c.model_dump() if hasattr(c, "model_dump") else c for c in (self._llm.calls if self._llm is not None else [])],
-            versions=library_versions(*_VERSIONED, *method_entry(method).libraries), config=cfg.model_dump(mode="json"))
+            versions=library_versions(*_VERSIONED, *method_entry(method).libraries), config=self._config_record())
         explanation = Explanation(image=info, prediction=prediction, attribution=attribution, segment=segment,
                                   facts=facts, verbalizations=verbalizations,
                                   timings={k: round(v, 4) for k, v in timings.items()}, provenance=provenance,
-                                  localization=localize(saliency, box=box, mask=mask))
+                                  localization=localize(saliency, box=box, mask=mask), pixels=image)
         return ImageResult(explanation=explanation, image=image, saliency=saliency,
                            mask=np.asarray(segment.mask, dtype=bool), curves=curves)
+
+    def _config_record(self) -> dict[str, Any]:
+        """The config as provenance records it, naming the classifier actually used (a user's module too)."""
+        record = self.config.model_dump(mode="json")
+        record["model"].update(name=self.classifier.name, target_layer=self.classifier.target_layer_name)
+        return record
 
     @property
     def llm(self) -> ChatBackend:
@@ -172,6 +200,33 @@ class ImageExplainer:
         return self._llm
 
 
-def explain_image(image_or_path: ImageSource, config: Config | None = None) -> Explanation:
-    """Explain one image with the given (or default, embedded and offline) configuration."""
-    return ImageExplainer(config).explain(image_or_path).explanation
+def explain_image(image: ImageSource, *, model: Any = None, labels: Sequence[str] | dict[int, str] | None = None,
+                  target: int | str | None = None, layer: str | Any = None, transform: Any = None,
+                  config: Config | None = None) -> Explanation:
+    """Explain one image, with the embedded offline model or your own.
+
+    image: a path, a PIL image, an H x W x 3 numpy array (uint8, or float in [0, 1]) or a
+    3 x H x W torch tensor (values in [0, 1]). model: any `nn.Module` returning logits (torchvision,
+    timm, Hugging Face or your own), an `ImageClassifier`, or a name as `--model` takes. labels:
+    the class names. target: the class to explain, an index or a name (default: the prediction).
+    layer: the CAM layer, a dotted name or the module (default: found). transform: the
+    preprocessing (default: the model's known one, else 224 x 224 and ImageNet normalisation).
+    """
+    return explain_images([image], model=model, labels=labels, target=target, layer=layer, transform=transform,
+                          config=config)[0]
+
+
+def explain_images(images: Sequence[ImageSource] | Any, *, model: Any = None,
+                   labels: Sequence[str] | dict[int, str] | None = None, target: int | str | None = None,
+                   layer: str | Any = None, transform: Any = None, config: Config | None = None) -> list[Explanation]:
+    """Explain several images (a list, or an N x 3 x H x W tensor) with one loaded model; a list back.
+
+    The model and segmenter load once; inside each image every perturbation is batched (see the scorer).
+    """
+    cfg = config or Config()
+    classifier = as_classifier(model if model is not None else cfg.model.name, labels=labels,
+                               layer=layer if layer is not None else cfg.model.target_layer, transform=transform,
+                               device=cfg.model.device if model is None or isinstance(model, str) else None)
+    explainer = ImageExplainer(cfg, classifier=classifier)
+    items = list(images) if not hasattr(images, "ndim") or images.ndim == 4 else [images]
+    return [explainer.explain(item, target=target).explanation for item in items]

@@ -6,14 +6,18 @@ verifier compares against are the same numbers.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from verbalize.adapters.vision import Geometry
 from verbalize.core.scoring import Scorer
 from verbalize.core.types import Prediction
 from verbalize.eval.localization import deletion_insertion
-from verbalize.pipeline.image.methods import baseline
 from verbalize.pipeline.image.types import GRID_WORDS, FactSheet, Segment
+
+if TYPE_CHECKING:  # torch only when a sheet is built (the verifier reads GRID_WORDS from types)
+    from verbalize.adapters.vision import Geometry
+
 
 
 def _r(x: float) -> float:
@@ -41,8 +45,10 @@ def salient_bbox(saliency: np.ndarray, threshold: float = 0.5) -> list[int]:
 
 def build_fact_sheet(*, prediction: Prediction, saliency: np.ndarray, segment: Segment, view: np.ndarray,
                      view_map: np.ndarray, geometry: Geometry, scorer: Scorer[np.ndarray], fill: str,
-                     curve_steps: int, threshold: float = 0.5) -> tuple[FactSheet, dict[str, object]]:
+                     curve_steps: int, threshold: float = 0.5, predicted: bool = True) -> tuple[FactSheet, dict[str, object]]:
     """Compute the sheet; also return the deletion/insertion curves for plots and reports."""
+    from verbalize.pipeline.image.methods import baseline  # imports torch: only when a sheet is built
+
     target = prediction.class_index
     grid = saliency_grid(saliency)
     r, c = np.unravel_index(int(np.argmax(grid)), grid.shape)
@@ -63,6 +69,7 @@ def build_fact_sheet(*, prediction: Prediction, saliency: np.ndarray, segment: S
         class_index=target,
         probability=_r(prediction.probability),
         alternatives=[a.model_copy(update={"probability": _r(a.probability)}) for a in prediction.alternatives[:5]],
+        predicted=predicted,
         saliency_region=GRID_WORDS[r][c],
         saliency_grid=[[_r(v) for v in row] for row in grid],
         saliency_bbox_xyxy=salient_bbox(saliency, threshold),

@@ -10,6 +10,7 @@ import hashlib
 import io
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -17,7 +18,28 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from verbalize.core.errors import InputError
 from verbalize.pipeline.image.types import ImageInfo
 
-ImageSource = str | Path | bytes | Image.Image | np.ndarray
+ImageSource = str | Path | bytes | Image.Image | np.ndarray | Any
+"""A path, encoded bytes, a PIL image, an H x W x 3 array (uint8, or float in [0, 1]) or a 3 x H x W torch tensor."""
+
+
+def _is_tensor(x: object) -> bool:
+    """A torch tensor, told without importing torch."""
+    return type(x).__module__.startswith("torch") and hasattr(x, "detach") and hasattr(x, "numpy")
+
+
+def as_hwc_array(source: Any, label: str = "<image>") -> np.ndarray:
+    """A torch tensor or numpy array, 3 x H x W or H x W x 3, as an H x W x C array; normalised inputs refused."""
+    arr = source.detach().cpu().float().numpy() if _is_tensor(source) else np.asarray(source)
+    if arr.ndim == 4 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and arr.shape[2] not in (1, 3, 4):
+        arr = np.moveaxis(arr, 0, -1)  # C x H x W, as torch and torchvision keep images
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.dtype.kind == "f" and arr.size and (float(np.nanmin(arr)) < 0 or float(np.nanmax(arr)) > 255):
+        raise InputError(f"{label}: values from {float(np.nanmin(arr)):.2f} to {float(np.nanmax(arr)):.2f} look "
+                         "normalised; give the image itself (uint8, or float in [0, 1]) and let transform= normalise")
+    return arr
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -37,12 +59,12 @@ def _to_rgb(img: Image.Image) -> Image.Image:
 def load_image(source: ImageSource, *, max_pixels: int = 89_478_485, name: str | None = None) -> tuple[Image.Image, ImageInfo]:
     """Open, check, EXIF-rotate and convert an image to RGB; return it with its `ImageInfo`."""
     label = name or (str(source) if isinstance(source, str | Path) else "<image>")
-    if isinstance(source, np.ndarray):
-        arr = source
+    if isinstance(source, np.ndarray) or _is_tensor(source):
+        arr = as_hwc_array(source, label)
         if arr.ndim == 2:
             arr = np.stack([arr] * 3, axis=-1)
         if arr.ndim != 3 or arr.shape[2] not in (3, 4) or min(arr.shape[:2]) < 1:
-            raise InputError(f"{label}: expected an H x W x 3 array, got shape {arr.shape}")
+            raise InputError(f"{label}: expected an H x W x 3 array or a 3 x H x W tensor, got shape {tuple(arr.shape)}")
         if arr.dtype != np.uint8:
             arr = np.clip(arr * (255.0 if arr.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
         img = Image.fromarray(arr)

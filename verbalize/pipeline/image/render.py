@@ -19,6 +19,34 @@ def overlay(image: np.ndarray, saliency: np.ndarray, alpha: float = 0.45) -> np.
     return np.clip(blended, 0, 255).astype(np.uint8)
 
 
+def signed_overlay(image: np.ndarray, saliency: np.ndarray, alpha: float = 0.6) -> np.ndarray:
+    """Positive evidence in red, negative in blue, over a grey copy of the image (shap's and captum's `sign="all"`).
+
+    One scale for both signs (the largest absolute value), so red and blue compare.
+    """
+    s = saliency.astype(np.float32)
+    peak = float(np.abs(s).max())
+    norm = s / peak if peak > 0 else s
+    grey = image.astype(np.float32).mean(axis=2, keepdims=True).repeat(3, axis=2) * 0.8 + 40
+    red = np.array([220, 30, 30], dtype=np.float32)
+    blue = np.array([30, 80, 230], dtype=np.float32)
+    weight = (alpha * np.abs(norm))[..., None]
+    colour = np.where(norm[..., None] >= 0, red, blue)
+    return np.clip((1 - weight) * grey + weight * colour, 0, 255).astype(np.uint8)
+
+
+def mask_png(mask: np.ndarray) -> bytes:
+    """The segment mask as a black-and-white PNG (255 inside), the size of the original image."""
+    return png_bytes(np.asarray(mask, dtype=bool).astype(np.uint8) * 255)
+
+
+def arrays_npz(saliency: np.ndarray, mask: np.ndarray) -> bytes:
+    """`saliency` (float32, signed, H x W) and `mask` (bool, H x W) in one compressed `.npz`; `np.load` reads it."""
+    buf = io.BytesIO()
+    np.savez_compressed(buf, saliency=np.asarray(saliency, dtype=np.float32), mask=np.asarray(mask, dtype=bool))
+    return buf.getvalue()
+
+
 def segment_outline(image: np.ndarray, mask: np.ndarray, colour: tuple[int, int, int] = (0, 255, 80)) -> np.ndarray:
     """The image with the area outside the mask dimmed and the mask's outline drawn."""
     m = np.asarray(mask, dtype=bool)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import Field
 
 from verbalize.core.types import Attribution, ClassScore, Model, Prediction, Provenance, Verbalization
@@ -54,6 +55,8 @@ class FactSheet(Model):
     class_index: int
     probability: float
     alternatives: list[ClassScore]
+    predicted: bool = Field(default=True, description="False when a chosen class (target=), not the prediction, is "
+                            "explained; then `label` is that class and the alternatives start with the prediction")
     saliency_region: str = Field(description="3x3 grid cell holding most positive saliency, e.g. 'upper left'")
     saliency_grid: list[list[float]] = Field(description="share of positive saliency per 3x3 cell, rows top to bottom")
     saliency_bbox_xyxy: list[int]
@@ -103,3 +106,36 @@ class Explanation(Model):
     timings: dict[str, float]
     provenance: Provenance
     localization: Localization | None = None
+    pixels: Any = Field(default=None, exclude=True, repr=False,
+                        description="the RGB image (H x W x 3 uint8) explained; kept in memory only")
+
+    @property
+    def saliency(self) -> np.ndarray | None:
+        """The signed saliency map, H x W float32 at the image's resolution (None when read back from JSON)."""
+        return None if self.attribution.scores is None else np.asarray(self.attribution.scores, dtype=np.float32)
+
+    @property
+    def mask(self) -> np.ndarray | None:
+        """The segment mask, H x W bool (None when read back from JSON)."""
+        return None if self.segment.mask is None else np.asarray(self.segment.mask, dtype=bool)
+
+    def __repr__(self) -> str:
+        fids = ", ".join(f"{v.verbalizer} {v.verification.fidelity:.2f}" if v.verification and v.verification.fidelity
+                         is not None else f"{v.verbalizer} n/a" for v in self.verbalizations)
+        return (f"Explanation({self.prediction.label!r} p={self.prediction.probability:.3f}, "
+                f"target={self.attribution.target_label!r}, method={self.attribution.method!r}, "
+                f"segment={self.segment.method!r} {self.facts.segment_area:.0%}, model={self.provenance.model!r}, "
+                f"image={self.image.width}x{self.image.height}, fidelity: {fids or 'none'})")
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        from verbalize.pipeline.image.notebook import explanation_html
+
+        return explanation_html(self)
+
+    def plot(self, *, sign: str = "all") -> Any:
+        """A matplotlib figure: image, saliency map (sign="all": red for, blue against) and segment."""
+        from verbalize.pipeline.image.notebook import explanation_figure
+
+        return explanation_figure(self, sign=sign)

@@ -52,13 +52,24 @@ SEGMENTER_NAMES = {"sam": "Segment Anything (SAM)", "grabcut": "GrabCut"}
 
 
 
+CHANGE_THRESHOLD = 0.02
+"""A change of p(label) this small or smaller is "barely changes", not "lowers" / "raises" (the
+verifier's rules: lowers Δ < −0.02, raises Δ > +0.02, barely |Δ| < 0.05)."""
+
+
 def template_sentences(f: FactSheet) -> list[str]:
     """Two to four sentences: prediction, where the model looked, what the object is worth."""
     sentences = []
-    first = f'The model predicts "{f.label}" with {pct(f.probability)} probability'
-    if f.alternatives:
-        alt = f.alternatives[0]
-        first += f'; the runner-up is "{alt.label}" at {pct(alt.probability)}'
+    if f.predicted:
+        first = f'The model predicts "{f.label}" with {pct(f.probability)} probability'
+        if f.alternatives:
+            alt = f.alternatives[0]
+            first += f'; the runner-up is "{alt.label}" at {pct(alt.probability)}'
+    else:  # a chosen class: say so, and never call it the prediction
+        first = f'This explains the class "{f.label}", which has {pct(f.probability)} probability'
+        if f.alternatives:
+            top = f.alternatives[0]
+            first += f'; the model ranks "{top.label}" first at {pct(top.probability)}'
     sentences.append(first + ".")
 
     r, c = _cell(f.saliency_region)
@@ -70,16 +81,17 @@ def template_sentences(f: FactSheet) -> list[str]:
         f"{pct(f.saliency_in_segment)} of the positive saliency falls on the object segmented with "
         f"{SEGMENTER_NAMES.get(f.segment_method, f.segment_method)}, which covers {pct(f.segment_area)} of the image."
     )
-    if round(100 * f.p_segment_removed) != round(100 * f.probability):
-        verb = "lowers" if f.p_segment_removed < f.probability else "raises"
+    change = f.p_segment_removed - f.probability
+    if abs(change) > CHANGE_THRESHOLD:  # the verifier's threshold for "lowers" / "raises"
+        verb = "lowers" if change < 0 else "raises"
         sentences.append(
             f'Removing that object {verb} the probability of "{f.label}" to {pct(f.p_segment_removed)}, '
             f"and keeping only the object gives {pct(f.p_segment_only)}."
         )
     else:
         sentences.append(
-            f'Removing that object leaves the probability of "{f.label}" at {pct(f.p_segment_removed)}, '
-            f"and keeping only the object gives {pct(f.p_segment_only)}."
+            f'Removing that object barely changes the probability of "{f.label}": it becomes '
+            f"{pct(f.p_segment_removed)}, and keeping only the object gives {pct(f.p_segment_only)}."
         )
     ranking = ranking_sentence(f)
     if ranking:

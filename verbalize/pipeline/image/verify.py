@@ -48,19 +48,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from verbalize.adapters.imagenet import imagenet_labels
 from verbalize.core.claims import Quantity, quantities, sentence_spans, split_spans
 from verbalize.core.errors import UserError
 from verbalize.core.types import Claim, Verification
 from verbalize.pipeline.image.ranking import ranking_claims
 from verbalize.pipeline.image.types import GRID_WORDS, Explanation, FactSheet
 
-IMAGENET_LABELS_FILE = Path(__file__).with_name("imagenet_labels.txt")
-
 
 @lru_cache(maxsize=1)
 def imagenet_class_names() -> tuple[str, ...]:
-    """The 1000 ImageNet class names of the embedded model, read without importing torch."""
-    return tuple(IMAGENET_LABELS_FILE.read_text(encoding="utf-8").splitlines())
+    """The 1000 ImageNet class names of the embedded model, read without importing torch (adapters.imagenet)."""
+    return tuple(imagenet_labels())
 
 
 VARIANTS = {"tabby": ("tabby cat",), "Egyptian cat": ("Egyptian Mau",), "moped": ("motorized bicycle",),

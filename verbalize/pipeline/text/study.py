@@ -74,6 +74,17 @@ from verbalize.pipeline.text.verbalize import llm_verbalization, template_verbal
 # ------------------------------------------------------------------------------ the study
 
 
+def study_options(config: Config) -> StudyOptions:
+    """The study's options from the config's `study` section (defaults where it says nothing)."""
+    from pydantic import ValidationError
+
+    try:
+        return StudyOptions.model_validate(config.study)
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise UserError(f"invalid config at 'study.{'.'.join(map(str, first['loc']))}': {first['msg']}") from None
+
+
 class TextStudy:
     """Holds the backend and the LLM classifier; `run_item()` studies one text, `run()` many."""
 
@@ -83,7 +94,7 @@ class TextStudy:
         from verbalize.prompts import load_prompt
 
         self.config = config or Config()
-        self.options = options or StudyOptions()
+        self.options = options or study_options(self.config)
         opts = self.options
         if opts.explained_label is not None and opts.explained_label not in opts.labels:
             raise UserError(f"explained label {opts.explained_label!r} is not one of {', '.join(opts.labels)}")

@@ -211,6 +211,49 @@ class StudyResult(BaseModel):
 
         return write_study(self, out_dir)
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per text and explanation: the text, labels, the explanation and its faithfulness scores."""
+        out: list[dict[str, Any]] = []
+        for item in self.items:
+            base = {"id": item.id, "text": item.text, "gold": item.gold, "predicted": item.predicted,
+                    "explained_label": item.explained_label, "probability_source": item.probability_source,
+                    "error": item.error}
+            if not item.explanations:
+                out.append(base)
+            for e in item.explanations:
+                outcome = item.outcome(e.name)
+                out.append({**base, "explanation": e.name, "source": e.source, "method": e.method, "valid": e.valid,
+                            "self_label": outcome.label if outcome else None,
+                            "self_confidence": outcome.confidence if outcome else None,
+                            **{k: v for k, v in e.faithfulness.items() if not isinstance(v, dict | list)},
+                            "forward_passes": e.forward_passes, "seconds": e.seconds})
+        return out
+
+    def to_pandas(self) -> Any:
+        """`rows()` as a pandas DataFrame (needs pandas)."""
+        from verbalize.core.frames import data_frame
+
+        return data_frame(self.rows())
+
+    def __repr__(self) -> str:
+        acc = ", ".join(f"{r.strategy} {r.accuracy:.2f}" for r in self.summary.accuracy if r.accuracy is not None)
+        return (f"StudyResult({len(self.items)} texts, model={self.provenance.model!r}, "
+                f"explanations={[f.explanation for f in self.summary.faithfulness]}, accuracy: {acc or 'n/a'})")
+
+    def _repr_html_(self) -> str:
+        """The summary tables: accuracy per strategy, faithfulness per explanation."""
+        from html import escape
+
+        from verbalize.core.frames import html_table
+
+        acc = [r.model_dump() for r in self.summary.accuracy]
+        faith = [r.model_dump() for r in self.summary.faithfulness]
+        return (f"<div><p><b>{len(self.items)} texts</b> · model {escape(self.provenance.model)}</p>"
+                + (f"<p>accuracy per strategy</p>{html_table(acc, list(AccuracyRow.model_fields))}" if acc else "")
+                + (f"<p>faithfulness per explanation</p>{html_table(faith, list(FaithfulnessRow.model_fields))}"
+                   if faith else "")
+                + "</div>")
+
 
 class SelfExplanation(BaseModel):
     """What an LLM said about its own prediction, parsed and aligned to the input tokens."""

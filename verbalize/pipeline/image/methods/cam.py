@@ -44,7 +44,7 @@ def cam_method(cam_class_name: str) -> MethodFn:
 
         cam_class = getattr(gc, cam_class_name)
         if ctx.clf.target_layer is None:
-            raise UserError(f"{ctx.clf.name}: no target layer for CAM methods; set model.target_layer (--layer)")
+            raise UserError(f"{ctx.clf.name}: no target layer for CAM methods; name one with layer= (Python), --layer (CLI) or model.target_layer (config), or use a perturbation method")
         x = ctx.clf.to_tensor(ctx.view[None])
         params: dict[str, Any] = {"target_layer": ctx.clf.target_layer_name}
         extra = {"ratio_channels_to_ablate": ctx.params.channels} if isinstance(ctx.params, AblationParams) else {}

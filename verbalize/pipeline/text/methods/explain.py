@@ -79,3 +79,34 @@ def explain_text_tokens(
                     "seconds": round(time.perf_counter() - t0, 4),
                     "versions": library_versions("shap", "lime", "transformers", "torch", "vaderSentiment")},
     )
+
+
+def explain_text(
+    text: str,
+    *,
+    model: Any = "llm:local",
+    methods: Sequence[str] = ("occlusion", "lime", "shap"),
+    target: int | str | None = None,
+    labels: Sequence[str] | None = None,
+    tokens: str = "whitespace",
+    seed: int = 0,
+    batch_size: int | None = None,
+) -> TextExplanation:
+    """Token attributions for one text, as `verbalize explain-text` computes them.
+
+    model: 'vader', 'llm:SPEC', a Hugging Face model directory, a transformers text-classification
+    `pipeline`, a (model, tokenizer) pair or a `TextClassifier`. target: a label name or index
+    (default: the prediction). tokens: 'whitespace' (words as written) or 'punct'.
+    """
+    from verbalize.adapters.text import as_text_classifier
+    from verbalize.core.errors import UserError
+    from verbalize.pipeline.text.tokens import tokenize
+
+    if tokens not in ("whitespace", "punct"):
+        raise UserError(f"tokens= must be 'whitespace' or 'punct', got {tokens!r}")
+    toks = tokenize(text, tokens)  # type: ignore[arg-type]
+    if not toks:
+        raise UserError("the text is empty")
+    classifier = as_text_classifier(model, labels=labels, batch_size=batch_size or 32)
+    return explain_text_tokens(classifier, toks, methods=methods, target=target, seed=seed, batch_size=batch_size,
+                               text=text)
