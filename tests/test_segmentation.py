@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import json
 import socket
 import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -32,13 +34,17 @@ from verbalize.adapters.segmenters import (
 )
 from verbalize.core.config import SegmenterConfig
 from verbalize.core.errors import UserError
+from verbalize.pipeline.image.render import NEGATIVE_COLOUR, SEGMENT_COLOURS, segments_picture
 from verbalize.pipeline.image.segmentation import (
     make_prompts,
     make_segmenter,
     mask_bbox,
+    negative_points,
     nms_points,
     resolve_checkpoint,
+    saliency_clusters,
     segment_salient_object,
+    segment_salient_objects,
 )
 
 IMG = 64  # the tiny SAM's input size (the real ones use 1024)
@@ -180,7 +186,8 @@ def test_sam_gets_raw_pixels_and_original_xy_prompts_transformed_for_a_non_squar
 
     seen: dict[str, torch.Tensor] = {}
     pe_hook = sam_model.prompt_encoder.register_forward_pre_hook(
-        lambda mod, args, kwargs: seen.update(points=kwargs["points"][0].clone(), boxes=kwargs["boxes"].clone()),
+        lambda mod, args, kwargs: seen.update(points=kwargs["points"][0].clone(), labels=kwargs["points"][1].clone(),
+                                              boxes=kwargs["boxes"].clone()),
         with_kwargs=True)
     enc_hook = sam_model.image_encoder.register_forward_pre_hook(lambda mod, args: seen.update(pixels=args[0].clone()))
     try:
@@ -193,8 +200,11 @@ def test_sam_gets_raw_pixels_and_original_xy_prompts_transformed_for_a_non_squar
     new_h, new_w = ResizeLongestSide.get_preprocess_shape(h, w, IMG)
     assert (new_h, new_w) == (43, 64)
     sx, sy = new_w / w, new_h / h
-    expected_points = np.array([[240 * sx, 50 * sy], [70 * sx, 150 * sy]])
+    # the negative points are the far corners, away from both blobs; SAM gets them with label 0
+    assert prompts.negative_xy.tolist() == [[0, 0], [299, 199]]
+    expected_points = np.array([[240 * sx, 50 * sy], [70 * sx, 150 * sy], [0, 0], [299 * sx, 199 * sy]])
     np.testing.assert_allclose(seen["points"][0].numpy(), expected_points, rtol=1e-5)
+    assert seen["labels"][0].tolist() == [1, 1, 0, 0]
     x0, y0, x1, y1 = prompts.box_xyxy.tolist()
     np.testing.assert_allclose(seen["boxes"].reshape(-1).numpy(), [x0 * sx, y0 * sy, (x1 - 1) * sx, (y1 - 1) * sy], rtol=1e-5)
 
@@ -345,6 +355,112 @@ def test_no_positive_saliency_gives_an_empty_mask_not_an_invented_object() -> No
 def test_mismatched_sizes_are_rejected() -> None:
     with pytest.raises(ValueError, match="differ in size"):
         segment_salient_object(random_image(50, 60), np.ones((60, 50)), SegmenterConfig(), GrabCutSegmenter())
+
+
+# --- negative points, refinement, several objects (VL-SAM) -------------------------------------
+
+
+def test_negative_points_are_low_saliency_far_from_the_object_and_spread_apart() -> None:
+    h, w = 200, 300
+    sal = gaussian_map(h, w, [(80, 70, 20, 1.0)])
+    neg = negative_points(sal, n=3, min_distance_px=0.15 * w, low=0.1, threshold=0.5)
+    assert len(neg) == 3
+    assert all(sal[y, x] <= 0.1 * sal.max() for x, y in neg)
+    assert neg[0].tolist() == [299, 199]  # the corner farthest from the blob comes first
+    d = np.linalg.norm(neg[:, None, :] - neg[None, :, :], axis=-1)
+    assert d[np.triu_indices(3, 1)].min() >= 0.15 * w
+    assert negative_points(-sal, 3, 10).shape == (0, 2)  # no positive saliency: no background either
+    prompts = make_prompts(sal, SegmenterConfig(negative_points=2))
+    assert prompts.negative_xy.tolist() == neg[:2].tolist()
+    assert make_prompts(sal, SegmenterConfig(negative_points=0)).negative_xy.shape == (0, 2)
+
+
+def test_sam_refinement_feeds_the_chosen_low_res_logits_back_and_records_rounds(sam_model: Sam) -> None:
+    h, w = 150, 210
+    image = random_image(h, w, seed=5)
+    sal = gaussian_map(h, w, [(150, 60, 20, 1.0)])
+    seen: list[torch.Tensor | None] = []
+    outs: list[torch.Tensor] = []
+    pe = sam_model.prompt_encoder.register_forward_pre_hook(
+        lambda mod, args, kwargs: seen.append(None if kwargs["masks"] is None else kwargs["masks"].clone()),
+        with_kwargs=True)
+    md = sam_model.mask_decoder.register_forward_hook(lambda mod, args, out: outs.append(out[0].clone()))
+    try:
+        seg = SamSegmenter(sam_model)
+        cfg = SegmenterConfig(points=1, refine_rounds=3, refine_iou=1.0)
+        segment = segment_salient_object(image, sal, cfg, seg)
+    finally:
+        pe.remove()
+        md.remove()
+    assert len(seen) == segment.rounds >= 2 and seen[0] is None
+    first = segment_salient_object(image, sal, SegmenterConfig(points=1), seg)
+    masks, iou_pred = seg.candidates(image, make_prompts(sal, SegmenterConfig(points=1)))
+    chosen = int(np.argmax(mask_choice_scores(masks, iou_pred, sal)))
+    assert outs[0].shape[1] == 3 and outs[1].shape[1] == 1  # 3 candidates first, then one refined mask
+    torch.testing.assert_close(seen[1][0, 0], outs[0][0, chosen])  # round 2 got round 1's chosen logits
+    assert segment.stop_reason in ("converged", "round limit") and len(segment.round_ious) == segment.rounds - 1
+    assert (segment.stop_reason == "converged") == (segment.round_ious[-1] >= 1.0)
+    assert first.rounds == 1 and first.stop_reason == "single round" and first.round_ious == []
+    # a threshold every pair of masks reaches stops after the first refinement round
+    quick = segment_salient_object(image, sal, SegmenterConfig(points=1, refine_rounds=5, refine_iou=0.0), seg)
+    assert (quick.rounds, quick.stop_reason) == (2, "converged")
+    assert quick.prompt_negative_xy and all(sal[y, x] <= 0.1 * sal.max() for x, y in quick.prompt_negative_xy)
+    dumped = json.loads(quick.model_dump_json())
+    assert dumped["prompt_negative_xy"] == quick.prompt_negative_xy and dumped["stop_reason"] == "converged"
+
+
+def test_grabcut_takes_negative_points_as_background_and_refines() -> None:
+    h, w = 240, 320
+    image, truth, (cx, cy) = ellipse_scene(h, w)
+    sal = gaussian_map(h, w, [(cx - 15, cy + 10, 45, 1.0)])
+    cfg = SegmenterConfig(refine_rounds=4, refine_iou=0.999)
+    prompts = make_prompts(sal, cfg)
+    seeds = GrabCutSegmenter().seeds(sal, prompts)
+    assert len(prompts.negative_xy) == 2
+    assert all(seeds[y, x] == cv2.GC_BGD for x, y in prompts.negative_xy)
+    segment = segment_salient_object(image, sal, cfg, GrabCutSegmenter())
+    assert 2 <= segment.rounds <= 4 and len(segment.round_ious) == segment.rounds - 1
+    assert segment.stop_reason == ("converged" if segment.round_ious[-1] >= 0.999 else "round limit")
+    assert iou(segment.mask, truth) > 0.9
+    assert not segment.mask[[y for _, y in segment.prompt_negative_xy], [x for x, _ in segment.prompt_negative_xy]].any()
+
+
+def test_segment_png_shows_positive_and_negative_points_and_the_rounds() -> None:
+    h, w = 240, 320
+    image, _, (cx, cy) = ellipse_scene(h, w)
+    sal = gaussian_map(h, w, [(cx, cy, 40, 1.0)])
+    segment = segment_salient_object(image, sal, SegmenterConfig(refine_rounds=2), GrabCutSegmenter())
+    picture = segments_picture(image, [segment])
+    assert picture.shape == image.shape
+    for x, y in segment.prompt_points_xy:
+        assert tuple(picture[y, x]) == SEGMENT_COLOURS[0]
+    x, y = segment.prompt_negative_xy[0]
+    r = max(3, round(max(h, w) / 80))
+    x, y = min(max(x, r), w - 1 - r), min(max(y, r), h - 1 - r)
+    assert tuple(picture[y, x]) == NEGATIVE_COLOUR
+    plain = segments_picture(image, [segment.model_copy(update={"rounds": 1, "stop_reason": "single round"})])
+    assert not np.array_equal(picture[:40], plain[:40])  # the caption says how many rounds ran
+
+
+def test_two_saliency_clusters_give_two_segments_each_on_its_own_object() -> None:
+    h, w = 240, 400
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:h, 0:w]
+    left = ((xx - 100) / 60) ** 2 + ((yy - 120) / 50) ** 2 <= 1
+    right = ((xx - 300) / 50) ** 2 + ((yy - 110) / 60) ** 2 <= 1
+    image = np.where((left | right)[..., None], [220, 130, 40], [40, 110, 150]).astype(np.float64)
+    image = np.clip(image + rng.normal(0, 18, image.shape), 0, 255).astype(np.uint8)
+    sal = gaussian_map(h, w, [(95, 125, 35, 1.0), (305, 105, 30, 0.8)])
+    clusters = saliency_clusters(sal, 0.5, 4, 0.1)
+    assert len(clusters) == 2 and clusters[0][125, 95] and clusters[1][105, 305]
+    assert len(saliency_clusters(sal, 0.5, 1, 0.1)) == 1
+    cfg = SegmenterConfig(max_objects=2)
+    first, second = segment_salient_objects(image, sal, cfg, GrabCutSegmenter())
+    assert iou(first.mask, left) > 0.85 and iou(second.mask, right) > 0.85
+    assert [305, 105] in first.prompt_negative_xy and [95, 125] in second.prompt_negative_xy  # the other's peak
+    assert all(left[y, x] for x, y in first.prompt_points_xy) and all(right[y, x] for x, y in second.prompt_points_xy)
+    # one object asked for: the whole map prompts one segment, as before
+    assert len(segment_salient_objects(image, sal, SegmenterConfig(), GrabCutSegmenter())) == 1
 
 
 # --- pulling checkpoints -----------------------------------------------------------------------

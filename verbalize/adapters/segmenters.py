@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -45,6 +46,9 @@ class Prompts:
     points_xy: np.ndarray  # (n, 2) int, columns x then y
     box_xyxy: np.ndarray | None  # (4,) int, x1/y1 exclusive; None when boxes are off
     threshold: float = 0.5
+    negative_xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))  # (m, 2): surely background
+    refine_rounds: int = 1  # rounds at most; round k > 1 feeds round k-1's mask back
+    refine_iou: float = 0.95  # stop when two rounds' masks overlap at least this much
 
 
 @dataclass
@@ -56,6 +60,36 @@ class MaskResult:
     used_box: bool
     note: str | None = None  # e.g. which fallback produced the mask
     details: dict[str, Any] = field(default_factory=dict)
+    rounds: int = 1  # refinement rounds actually run
+    stop_reason: str = "single round"  # 'single round', 'converged' or 'round limit'
+    round_ious: list[float] = field(default_factory=list)  # IoU of each round's mask with the one before
+
+
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of two boolean masks; two empty masks are identical (1.0)."""
+    union = int(np.logical_or(a, b).sum())
+    return 1.0 if union == 0 else float(np.logical_and(a, b).sum()) / union
+
+
+def refine(first: np.ndarray, step: Callable[[int, np.ndarray], np.ndarray], prompts: Prompts,
+           ) -> tuple[np.ndarray, int, str, list[float]]:
+    """The refinement loop every segmenter shares: (mask, rounds, stop reason, IoUs between rounds).
+
+    `step(k, previous_mask)` runs round k (2, 3, …) and returns its mask; the back end feeds the
+    previous round's output back in (SAM: its low-resolution logits as `mask_input`; GrabCut: its
+    label image). The loop stops at `prompts.refine_rounds` or as soon as a round changes the mask
+    so little that the IoU with the previous one reaches `prompts.refine_iou`.
+    """
+    mask, ious = first, list[float]()
+    if prompts.refine_rounds <= 1:
+        return mask, 1, "single round", ious
+    for k in range(2, prompts.refine_rounds + 1):
+        new = step(k, mask)
+        ious.append(round(mask_iou(mask, new), 4))
+        mask = new
+        if ious[-1] >= prompts.refine_iou:
+            return mask, k, "converged", ious
+    return mask, prompts.refine_rounds, "round limit", ious
 
 
 class Segmenter(Protocol):
@@ -194,8 +228,21 @@ class SamSegmenter:
 
     def candidates(self, image_rgb: np.ndarray, prompts: Prompts) -> tuple[np.ndarray, np.ndarray]:
         """SAM's three masks (bool, 3 x H x W at the original size) and predicted IoUs for the prompts."""
+        masks, scores, _ = self._predict(image_rgb, prompts, None)
+        return masks, scores
+
+    def _predict(self, image_rgb: np.ndarray, prompts: Prompts, mask_input: np.ndarray | None,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One call of `SamPredictor.predict`: positive points label 1, negative points label 0.
+
+        With `mask_input` (1 x 256 x 256 low-resolution logits from an earlier call) SAM refines that
+        mask and, as its authors advise for that case, returns a single mask.
+        """
         image = _check_image(image_rgb)
-        points = np.asarray(prompts.points_xy, dtype=np.float32).reshape(-1, 2)
+        positive = np.asarray(prompts.points_xy, dtype=np.float32).reshape(-1, 2)
+        negative = np.asarray(prompts.negative_xy, dtype=np.float32).reshape(-1, 2)
+        points = np.concatenate([positive, negative])
+        labels = np.concatenate([np.ones(len(positive), np.int64), np.zeros(len(negative), np.int64)])
         box = None
         if prompts.box_xyxy is not None:
             # SAM reads box corners as pixel indices (it adds 0.5 to reach pixel centres), so the
@@ -204,22 +251,32 @@ class SamSegmenter:
             box = np.array([x0, y0, x1 - 1, y1 - 1], dtype=np.float32)
         with self._lock, torch.inference_mode():
             self._set_image(image)
-            masks, scores, _ = self.predictor.predict(
+            masks, scores, logits = self.predictor.predict(
                 point_coords=points if len(points) else None,
-                point_labels=np.ones(len(points), dtype=np.int64) if len(points) else None,
+                point_labels=labels if len(points) else None,
                 box=box,
-                multimask_output=True,
+                mask_input=mask_input,
+                multimask_output=mask_input is None,
             )
-        return np.asarray(masks, dtype=bool), np.asarray(scores, dtype=np.float64)
+        return np.asarray(masks, dtype=bool), np.asarray(scores, dtype=np.float64), np.asarray(logits, np.float32)
 
     def segment(self, image_rgb: np.ndarray, saliency: np.ndarray, prompts: Prompts) -> MaskResult:
-        masks, scores = self.candidates(image_rgb, prompts)
+        masks, scores, logits = self._predict(image_rgb, prompts, None)
         choice = mask_choice_scores(masks, scores, saliency)
         best = int(np.argmax(choice))
+        state = {"logits": logits[best][None], "score": float(scores[best])}
+
+        def step(_k: int, _previous: np.ndarray) -> np.ndarray:
+            m, s, lg = self._predict(image_rgb, prompts, state["logits"])
+            state.update(logits=lg[0][None], score=float(s[0]))
+            return m[0]
+
+        mask, rounds, reason, ious = refine(masks[best], step, prompts)
         return MaskResult(
-            mask=masks[best], score=float(scores[best]), used_box=prompts.box_xyxy is not None,
+            mask=mask, score=float(state["score"]), used_box=prompts.box_xyxy is not None,
             details={"candidate_iou_predictions": [round(float(s), 4) for s in scores],
                      "candidate_choice_scores": [round(float(s), 4) for s in choice], "chosen": best},
+            rounds=rounds, stop_reason=reason, round_ious=ious,
         )
 
 
@@ -231,6 +288,7 @@ class GrabCutSegmenter:
 
     Seeds, with t = threshold and the positive map scaled to [0, 1]:
     definite foreground where the map is >= (1 + t) / 2 and in small discs at the prompt points;
+    definite background in small discs at the negative prompt points (the same ones SAM gets);
     probable foreground where it is >= t; probable background elsewhere; definite background
     outside the prompt box grown by `margin` of the image's longer side (GrabCut's classic
     rectangle, loosened because saliency maps are coarser than objects). GrabCut then moves the
@@ -239,6 +297,8 @@ class GrabCutSegmenter:
     Only connected pieces that touch the definite foreground are kept: the salient object, not
     every patch of similar colour. If GrabCut keeps nothing, or cannot run (no background left to
     learn from), the thresholded saliency region is used and the result says so in `note`.
+    Refinement rounds (`prompts.refine_rounds` > 1) continue from the last round's labels and
+    colour models with one more GrabCut iteration each (`GC_EVAL`), until the mask stops changing.
     """
 
     method: Literal["grabcut"] = "grabcut"
@@ -272,6 +332,8 @@ class GrabCutSegmenter:
         radius = max(1, round(0.01 * max(h, w)))
         for x, y in np.asarray(prompts.points_xy, dtype=np.float64).reshape(-1, 2) * scale:
             cv2.circle(seeds, (int(x), int(y)), radius, int(cv2.GC_FGD), thickness=-1)
+        for x, y in np.asarray(prompts.negative_xy, dtype=np.float64).reshape(-1, 2) * scale:
+            cv2.circle(seeds, (int(x), int(y)), radius, int(cv2.GC_BGD), thickness=-1)
         return seeds
 
     def segment(self, image_rgb: np.ndarray, saliency: np.ndarray, prompts: Prompts) -> MaskResult:
@@ -290,15 +352,24 @@ class GrabCutSegmenter:
         cv2.setRNGSeed(self.seed)  # GrabCut's GMM initialisation draws from OpenCV's RNG
         bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
         labels = seeds.copy()
-        cv2.grabCut(np.ascontiguousarray(small), labels, None, bgd, fgd,  # type: ignore[call-overload]
-                    self.iterations, cv2.GC_INIT_WITH_MASK)
-        fg = np.isin(labels, (cv2.GC_FGD, cv2.GC_PR_FGD))
-        fg = _components_touching(fg, seeds == cv2.GC_FGD)
-        if scale < 1:
-            fg = cv2.resize(fg.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) >= 0.5
+        work = np.ascontiguousarray(small)
+        cv2.grabCut(work, labels, None, bgd, fgd, self.iterations, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
+
+        def current() -> np.ndarray:
+            fg = _components_touching(np.isin(labels, (cv2.GC_FGD, cv2.GC_PR_FGD)), seeds == cv2.GC_FGD)
+            if scale < 1:
+                fg = cv2.resize(fg.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR) >= 0.5
+            return np.asarray(fg, dtype=bool)
+
+        def step(_k: int, _previous: np.ndarray) -> np.ndarray:
+            cv2.grabCut(work, labels, None, bgd, fgd, 1, cv2.GC_EVAL)  # type: ignore[call-overload]
+            return current()
+
+        fg, rounds, reason, ious = refine(current(), step, prompts)
         if not fg.any():
             return self._fallback(saliency, prompts, used_box, "grabcut kept nothing")
-        return MaskResult(mask=fg, score=None, used_box=used_box, details={"working_scale": round(scale, 4)})
+        return MaskResult(mask=fg, score=None, used_box=used_box, details={"working_scale": round(scale, 4)},
+                          rounds=rounds, stop_reason=reason, round_ious=ious)
 
     def _fallback(self, saliency: np.ndarray, prompts: Prompts, used_box: bool, why: str) -> MaskResult:
         mask = thresholded_region(saliency, prompts.threshold, prompts.points_xy)

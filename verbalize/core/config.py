@@ -106,6 +106,20 @@ class SegmenterConfig(_Section):
     point_min_distance: float = Field(default=0.15, ge=0, le=1, description="NMS radius as a share of the image's longer side")
     use_box: bool = True
     threshold: float = Field(default=0.5, ge=0, le=1, description="share of the map's max above which a pixel is 'salient'")
+    negative_points: int = Field(
+        default=2, ge=0, le=64,
+        description="negative (background) prompt points at most, from the lowest-saliency regions (VL-SAM)")
+    negative_threshold: float = Field(
+        default=0.1, ge=0, le=1, description="share of the map's max at or below which a pixel may be a negative point")
+    refine_rounds: int = Field(
+        default=1, ge=1, le=16,
+        description="rounds at most; each round after the first feeds the last mask back as a prompt")
+    refine_iou: float = Field(default=0.95, ge=0, le=1,
+                              description="stop refining once the IoU between two rounds' masks reaches this")
+    max_objects: int = Field(default=1, ge=1, le=8,
+                             description="separate clusters of positive saliency segmented each, at most")
+    min_object_share: float = Field(default=0.1, ge=0, le=1,
+                                    description="share of the positive saliency a cluster needs to count as an object")
 
 
 class FactsConfig(_Section):

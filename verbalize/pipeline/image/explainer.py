@@ -25,8 +25,8 @@ from verbalize.core.versions import library_versions
 from verbalize.pipeline.image.facts import build_fact_sheet
 from verbalize.pipeline.image.io import ImageSource, load_image
 from verbalize.pipeline.image.methods import attribute_image, check_sections, method_entry
-from verbalize.pipeline.image.render import overlay, png_bytes, segment_outline
-from verbalize.pipeline.image.segmentation import make_segmenter, segment_salient_object
+from verbalize.pipeline.image.render import overlay, png_bytes, segments_picture
+from verbalize.pipeline.image.segmentation import make_segmenter, segment_salient_objects
 from verbalize.pipeline.image.types import Explanation
 from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS, VerbalizerContext
 from verbalize.pipeline.image.verify import verify_text
@@ -53,7 +53,9 @@ class ImageResult:
         return png_bytes(overlay(self.image, self.saliency))
 
     def segment_png(self) -> bytes:
-        return png_bytes(segment_outline(self.image, self.mask))
+        """Every segment's outline with its prompt points (negatives as red crosses), box and rounds."""
+        e = self.explanation
+        return png_bytes(segments_picture(self.image, e.segments or [e.segment]))
 
     def write(self, out_dir: str | Path) -> Path:
         """Write explanation.json, overlay.png and segment.png; all or nothing (temp dir, then rename)."""
@@ -117,7 +119,8 @@ class ImageExplainer:
         timings["attribution"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        segment = segment_salient_object(image, saliency, cfg.segmenter, segmenter=self.segmenter)
+        segments = segment_salient_objects(image, saliency, cfg.segmenter, segmenter=self.segmenter)
+        segment = segments[0]
         timings["segmentation"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -125,7 +128,7 @@ class ImageExplainer:
         facts, curves = build_fact_sheet(
             prediction=prediction, saliency=saliency, segment=segment, view=view, view_map=view_map,
             geometry=geometry, scorer=scorer, fill=cfg.facts.fill, curve_steps=cfg.facts.curve_steps,
-            threshold=cfg.segmenter.threshold)
+            threshold=cfg.segmenter.threshold, segments=segments)
         timings["facts"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -149,6 +152,7 @@ class ImageExplainer:
             llm_calls=[c.model_dump() if hasattr(c, "model_dump") else c for c in (self._llm.calls if self._llm is not None else [])],
             versions=library_versions(*_VERSIONED, *method_entry(method).libraries), config=cfg.model_dump(mode="json"))
         explanation = Explanation(image=info, prediction=prediction, attribution=attribution, segment=segment,
+                                  segments=segments if len(segments) > 1 else [],
                                   facts=facts, verbalizations=verbalizations,
                                   timings={k: round(v, 4) for k, v in timings.items()}, provenance=provenance)
         return ImageResult(explanation=explanation, image=image, saliency=saliency,

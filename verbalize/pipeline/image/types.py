@@ -23,8 +23,24 @@ class Segment(Model):
     bbox_xyxy: list[int]
     prompt_points_xy: list[list[int]] = Field(default_factory=list)
     prompt_box_xyxy: list[int] | None = None
+    prompt_negative_xy: list[list[int]] = Field(default_factory=list, description="background clicks (label 0), x then y")
+    rounds: int = Field(default=1, description="refinement rounds run (1: no refinement)")
+    stop_reason: str = Field(default="single round", description="'single round', 'converged' or 'round limit'")
+    round_ious: list[float] = Field(default_factory=list, description="IoU of each round's mask with the previous one")
     model: str | None = Field(default=None, description="SAM variant and checkpoint file")
     seconds: float = 0.0
+
+
+class RegionFacts(Model):
+    """One of several salient objects: where it is, how much of the evidence it holds, what it does to p(label)."""
+
+    location: str = Field(description="3x3 grid cell holding most of the positive saliency inside this segment")
+    saliency_share: float = Field(description="share of all positive saliency inside this segment")
+    area: float = Field(description="segment area as a share of the image")
+    p_only: float = Field(description="p(label) with only this segment kept")
+    p_removed: float = Field(description="p(label) with this segment removed")
+    bbox_xyxy: list[int]
+    method: str
 
 
 class FactSheet(Model):
@@ -48,6 +64,8 @@ class FactSheet(Model):
     insertion_auc: float
     image_width: int
     image_height: int
+    regions: list[RegionFacts] = Field(default_factory=list,
+                                       description="one entry per salient object when several were segmented, strongest first")
 
 
 class ImageInfo(Model):
@@ -65,6 +83,8 @@ class Explanation(Model):
     prediction: Prediction
     attribution: Attribution
     segment: Segment
+    segments: list[Segment] = Field(default_factory=list,
+                                    description="every segment when several salient objects were segmented; `segment` is the first")
     facts: FactSheet
     verbalizations: list[Verbalization]
     timings: dict[str, float]

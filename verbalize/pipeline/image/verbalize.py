@@ -24,6 +24,7 @@ from verbalize.core.formatting import pct
 from verbalize.core.registry import Registry
 from verbalize.core.types import Verbalization
 from verbalize.pipeline.image.facts import GRID_WORDS
+from verbalize.pipeline.image.regions import region_sentences
 from verbalize.pipeline.image.render import overlay, segment_crop
 from verbalize.pipeline.image.types import FactSheet
 from verbalize.prompts import load_prompt
@@ -66,6 +67,8 @@ def template_sentences(f: FactSheet) -> list[str]:
         f"It looked mostly at the {f.saliency_region} of the image, which holds "
         f"{pct(f.saliency_grid[r][c])} of the positive saliency."
     )
+    if f.regions:  # several salient objects: one sentence on their shares, one per object on its effect
+        return sentences + region_sentences(f)
     sentences.append(
         f"{pct(f.saliency_in_segment)} of the positive saliency falls on the object segmented with "
         f"{SEGMENTER_NAMES.get(f.segment_method, f.segment_method)}, which covers {pct(f.segment_area)} of the image."
@@ -112,6 +115,9 @@ def facts_as_text(f: FactSheet) -> str:
         f"- probability of '{f.label}' with only the object kept: {pct(f.p_segment_only)}",
         f"- probability of '{f.label}' with the object removed: {pct(f.p_segment_removed)}",
     ]
+    lines += [f"- salient region {i + 1}, in the {r.location}: {pct(r.saliency_share)} of the positive saliency; "
+              f"probability of '{f.label}' with it removed {pct(r.p_removed)}, with it kept alone {pct(r.p_only)}"
+              for i, r in enumerate(f.regions)]
     return "\n".join(lines)
 
 

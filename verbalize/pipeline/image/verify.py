@@ -33,6 +33,7 @@ import re
 from verbalize.core.claims import NUMBER, Number, split_spans
 from verbalize.core.types import Claim, Verification
 from verbalize.pipeline.image.facts import GRID_WORDS
+from verbalize.pipeline.image.regions import region_claims
 from verbalize.pipeline.image.types import FactSheet
 
 _CLAUSE_SPLIT = re.compile(r"[;,:()]|\s(?:which|where|while|and|but|whereas)\s", re.I)
@@ -215,6 +216,9 @@ def verify_text(text: str, facts: FactSheet, class_names: list[str] | None = Non
         s0 = text.index(sentence, pos) if sentence else pos
         pos = s0 + len(sentence)
         claims += _label_claims(text, s0, sentence, facts, class_names or [])
+        if (about_regions := region_claims(text, s0, sentence, facts)) is not None:  # several objects: regions.py
+            claims += about_regions
+            continue
         label_spans = [(c.start, c.end) for c in claims if c.kind == "label"]
         claims += [c for c in _number_claims(text, s0, sentence, facts)
                    if not any(a <= c.start < b for a, b in label_spans)]
