@@ -27,6 +27,7 @@ from segment_anything.utils.transforms import ResizeLongestSide
 from verbalize.adapters import model_store
 from verbalize.adapters.segmenters import (
     GrabCutSegmenter,
+    HFSamSegmenter,
     SamSegmenter,
     infer_model_type,
     mask_choice_scores,
@@ -461,6 +462,89 @@ def test_two_saliency_clusters_give_two_segments_each_on_its_own_object() -> Non
     assert all(left[y, x] for x, y in first.prompt_points_xy) and all(right[y, x] for x, y in second.prompt_points_xy)
     # one object asked for: the whole map prompts one segment, as before
     assert len(segment_salient_objects(image, sal, SegmenterConfig(), GrabCutSegmenter())) == 1
+
+
+# --- Hugging Face SamModel from a local folder (tiny, random, saved and loaded with transformers) --
+
+
+@pytest.fixture(scope="module")
+def hf_sam_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny randomly initialised `SamModel` and its `SamProcessor`, saved the way the hub stores them."""
+    from transformers import SamConfig, SamImageProcessor, SamModel, SamProcessor
+
+    torch.manual_seed(0)
+    config = SamConfig(
+        vision_config={"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "mlp_dim": 64,
+                       "output_channels": 32, "image_size": IMG, "patch_size": 16, "global_attn_indexes": [0],
+                       "window_size": 0, "num_pos_feats": 16},
+        prompt_encoder_config={"hidden_size": 32, "image_size": IMG, "patch_size": 16, "mask_input_channels": 4},
+        mask_decoder_config={"hidden_size": 32, "mlp_dim": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
+                             "iou_head_hidden_dim": 32},
+    )
+    processor = SamProcessor(image_processor=SamImageProcessor(
+        size={"longest_edge": IMG}, pad_size={"height": IMG, "width": IMG},
+        mask_size={"longest_edge": IMG // 4}, mask_pad_size={"height": IMG // 4, "width": IMG // 4}))
+    out = tmp_path_factory.mktemp("hf-sam")
+    SamModel(config).save_pretrained(out)
+    processor.save_pretrained(out)
+    return out
+
+
+def test_hf_sam_from_a_local_folder_gets_scaled_prompts_negatives_and_refines(hf_sam_dir: Path) -> None:
+    seg = make_segmenter(SegmenterConfig(kind=f"hf:{hf_sam_dir}"))
+    assert isinstance(seg, HFSamSegmenter) and seg.method == "sam" and hf_sam_dir.name in seg.name
+    h, w = 150, 210
+    image = random_image(h, w, seed=6)
+    sal = gaussian_map(h, w, [(150, 60, 20, 1.0)])
+    cfg = SegmenterConfig(points=1, refine_rounds=3, refine_iou=1.0)
+    prompts = make_prompts(sal, cfg)
+    seen: list[dict[str, torch.Tensor | None]] = []
+    outs: list[torch.Tensor] = []
+    pe = seg.model.prompt_encoder.register_forward_pre_hook(
+        lambda mod, args, kwargs: seen.append({k: None if v is None else v.clone() for k, v in kwargs.items()}),
+        with_kwargs=True)
+    md = seg.model.mask_decoder.register_forward_hook(lambda mod, args, out: outs.append(out[0].clone()))
+    enc = []
+    vh = seg.model.vision_encoder.register_forward_hook(lambda *a: enc.append(1))
+    try:
+        segment = segment_salient_object(image, sal, cfg, seg)
+    finally:
+        pe.remove()
+        md.remove()
+        vh.remove()
+    new_h, new_w = ResizeLongestSide.get_preprocess_shape(h, w, IMG)
+    sx, sy = new_w / w, new_h / h
+    pts = [*prompts.points_xy.tolist(), *prompts.negative_xy.tolist()]
+    np.testing.assert_allclose(seen[0]["input_points"][0, 0].numpy(), [[x * sx, y * sy] for x, y in pts], rtol=1e-5)
+    assert seen[0]["input_labels"][0, 0].tolist() == [1] + [0] * len(prompts.negative_xy)
+    x0, y0, x1, y1 = prompts.box_xyxy.tolist()
+    np.testing.assert_allclose(seen[0]["input_boxes"].reshape(-1).numpy(),
+                               [x0 * sx, y0 * sy, (x1 - 1) * sx, (y1 - 1) * sy], rtol=1e-5)
+    assert seen[0]["input_masks"] is None and len(enc) == 1  # one image embedding for every round
+    masks, iou_pred = seg.candidates(image, prompts)
+    chosen = int(np.argmax(mask_choice_scores(masks, iou_pred, sal)))
+    torch.testing.assert_close(seen[1]["input_masks"][0, 0], outs[0].reshape(3, *outs[0].shape[-2:])[chosen])
+    assert len(seen) == segment.rounds >= 2 and len(segment.round_ious) == segment.rounds - 1
+    assert segment.mask.shape == (h, w) and segment.method == "sam" and segment.prompt_negative_xy
+    first = segment_salient_object(image, sal, SegmenterConfig(points=1), seg)
+    assert np.array_equal(first.mask, masks[chosen])
+
+
+def test_hf_segmenter_errors_are_one_clear_line(tmp_path: Path, hf_sam_dir: Path) -> None:
+    with pytest.raises(UserError, match="Hugging Face SAM model not found"):
+        make_segmenter(SegmenterConfig(kind=f"hf:{tmp_path / 'nope'}"))
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "config.json").write_text(json.dumps({"model_type": "bert"}))
+    with pytest.raises(UserError, match="a 'bert' model"):
+        make_segmenter(SegmenterConfig(kind=f"hf:{other}"))
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_bytes((hf_sam_dir / "config.json").read_bytes())  # no weights
+    with pytest.raises(UserError, match="cannot load as a Hugging Face SAM model"):
+        make_segmenter(SegmenterConfig(kind=f"hf:{broken}"))
+    with pytest.raises(ValueError, match="String should match pattern"):
+        SegmenterConfig(kind="sam3")
 
 
 # --- pulling checkpoints -----------------------------------------------------------------------

@@ -280,6 +280,119 @@ class SamSegmenter:
         )
 
 
+# --- Hugging Face SamModel from a local folder ------------------------------------------------
+
+HF_MISSING_HINT = ("give a folder holding config.json, the weights and preprocessor_config.json, e.g. made where "
+                   "there is internet by `huggingface-cli download facebook/sam-vit-base --local-dir DIR`")
+
+
+class HFSamSegmenter:
+    """Segment Anything through Hugging Face transformers' `SamModel` + `SamProcessor`, from local files only.
+
+    Same prompts, mask choice and refinement as `SamSegmenter`: the processor resizes the image and
+    scales the (x, y) points and the box (last-pixel corners, as SAM reads them) itself; negative
+    points get label 0; refinement feeds the chosen low-resolution mask logits back as
+    `input_masks`. The image embedding is computed once per image (keyed by a hash of the pixels).
+    """
+
+    method: Literal["sam"] = "sam"
+
+    def __init__(self, path: str | Path | None = None, *, model: Any = None, processor: Any = None,
+                 device: str = "cpu", name: str | None = None) -> None:
+        if model is None or processor is None:
+            if path is None:
+                raise UserError(f"segmenter hf: no model folder given ({HF_MISSING_HINT})")
+            model, processor = load_hf_sam(path, device)
+            self._name = name or f"hf SamModel ({Path(path).expanduser().name})"
+        else:
+            self._name = name or f"hf {type(model).__name__} (given in memory)"
+        self.model = model.to(device).eval()
+        self.processor = processor
+        self.device = device
+        self._cache: tuple[str, Any, Any] | None = None  # (image key, embeddings, processor sizes)
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def _predict(self, image: np.ndarray, prompts: Prompts, mask_input: torch.Tensor | None,
+                 ) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+        positive = np.asarray(prompts.points_xy, dtype=np.float64).reshape(-1, 2).tolist()
+        negative = np.asarray(prompts.negative_xy, dtype=np.float64).reshape(-1, 2).tolist()
+        kwargs: dict[str, Any] = {}
+        if positive or negative:
+            kwargs["input_points"] = [[positive + negative]]
+            kwargs["input_labels"] = [[[1] * len(positive) + [0] * len(negative)]]
+        if prompts.box_xyxy is not None:
+            x0, y0, x1, y1 = (float(v) for v in prompts.box_xyxy)
+            kwargs["input_boxes"] = [[[x0, y0, x1 - 1, y1 - 1]]]
+        inputs = self.processor(images=image, return_tensors="pt", **kwargs)
+        key = hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest() + str(image.shape)
+        if self._cache is None or self._cache[0] != key:
+            self._cache = None
+            emb = self.model.get_image_embeddings(inputs["pixel_values"].to(self.device))
+            self._cache = (key, emb, None)
+        extra = {k: inputs[k].to(self.device) for k in ("input_points", "input_labels", "input_boxes") if k in inputs}
+        out = self.model(image_embeddings=self._cache[1], input_masks=mask_input, multimask_output=mask_input is None,
+                         **extra)
+        masks = self.processor.post_process_masks(out.pred_masks.cpu(), inputs["original_sizes"],
+                                                  inputs["reshaped_input_sizes"])[0][0]
+        return (np.asarray(masks, dtype=bool), out.iou_scores[0, 0].float().cpu().numpy().astype(np.float64),
+                out.pred_masks[0, 0])
+
+    def candidates(self, image_rgb: np.ndarray, prompts: Prompts) -> tuple[np.ndarray, np.ndarray]:
+        """The model's three masks (bool, 3 x H x W at the original size) and predicted IoUs."""
+        with self._lock, torch.inference_mode():
+            masks, scores, _ = self._predict(_check_image(image_rgb), prompts, None)
+        return masks, scores
+
+    def segment(self, image_rgb: np.ndarray, saliency: np.ndarray, prompts: Prompts) -> MaskResult:
+        image = _check_image(image_rgb)
+        with self._lock, torch.inference_mode():
+            masks, scores, logits = self._predict(image, prompts, None)
+            choice = mask_choice_scores(masks, scores, saliency)
+            best = int(np.argmax(choice))
+            last: list[Any] = [logits[best][None, None], float(scores[best])]
+
+            def step(_k: int, _previous: np.ndarray) -> np.ndarray:
+                m, s, lg = self._predict(image, prompts, last[0])
+                last[:] = [lg[0][None, None], float(s[0])]
+                return m[0]
+
+            mask, rounds, reason, ious = refine(masks[best], step, prompts)
+        return MaskResult(
+            mask=mask, score=float(last[1]), used_box=prompts.box_xyxy is not None,
+            details={"candidate_iou_predictions": [round(float(s), 4) for s in scores],
+                     "candidate_choice_scores": [round(float(s), 4) for s in choice], "chosen": best},
+            rounds=rounds, stop_reason=reason, round_ious=ious)
+
+
+def load_hf_sam(path: str | Path, device: str = "cpu") -> tuple[Any, Any]:
+    """`SamModel` and `SamProcessor` from a local folder; never the network. Errors are one line."""
+    p = Path(path).expanduser()
+    if not (p / "config.json").is_file():
+        raise UserError(f"{p}: Hugging Face SAM model not found ({HF_MISSING_HINT})")
+    from transformers import AutoConfig, SamModel, SamProcessor
+
+    try:
+        kind = AutoConfig.from_pretrained(p, local_files_only=True).model_type
+    except Exception as e:
+        raise UserError(f"{p}: cannot read config.json ({_first_line(e)})") from None
+    if kind != "sam":
+        raise UserError(f"{p}: a '{kind}' model; hf: takes SamModel folders (model_type 'sam')")
+    try:
+        model: Any = SamModel.from_pretrained(p, local_files_only=True)
+        processor = SamProcessor.from_pretrained(p, local_files_only=True)
+    except Exception as e:  # missing weights or preprocessor_config.json, corrupt files
+        raise UserError(f"{p}: cannot load as a Hugging Face SAM model ({_first_line(e)})") from None
+    return model.to(device).eval(), processor
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+
+
 # --- GrabCut -----------------------------------------------------------------------------------
 
 

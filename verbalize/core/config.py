@@ -97,8 +97,10 @@ def _warn_once(message: str) -> None:
 
 
 class SegmenterConfig(_Section):
-    kind: Literal["auto", "sam", "grabcut"] = Field(
-        default="auto", description="'auto' uses SAM when a checkpoint is configured, GrabCut otherwise"
+    kind: str = Field(
+        default="auto", pattern=r"^(auto|sam|grabcut|hf:.+)$",
+        description="auto | sam | grabcut | hf:/folder (a Hugging Face SamModel saved locally); "
+                    "'auto' uses SAM when a checkpoint is configured, GrabCut otherwise",
     )
     sam_checkpoint: str | None = None
     sam_model_type: Literal["vit_b", "vit_l", "vit_h", "auto"] = "auto"

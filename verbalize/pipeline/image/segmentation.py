@@ -44,6 +44,7 @@ from verbalize.adapters import model_store
 from verbalize.adapters.segmenters import (
     SAM_MISSING_HINT,
     GrabCutSegmenter,
+    HFSamSegmenter,
     MaskResult,
     Prompts,
     SamSegmenter,
@@ -171,6 +172,8 @@ def make_segmenter(config: SegmenterConfig, *, device: str = "cpu", seed: int = 
     """Build the configured segmenter once; reuse it across images (SAM loads its weights here)."""
     if config.kind == "grabcut":
         return GrabCutSegmenter(seed=seed)
+    if config.kind.startswith("hf:"):
+        return HFSamSegmenter(config.kind[3:], device=device)
     checkpoint = resolve_checkpoint(config)
     if checkpoint is None:
         if config.kind == "sam":
