@@ -28,10 +28,13 @@ from verbalize.adapters import model_store
 from verbalize.adapters.segmenters import (
     GrabCutSegmenter,
     HFSamSegmenter,
+    Sam2Segmenter,
     SamSegmenter,
     infer_model_type,
+    load_sam2,
     mask_choice_scores,
     saliency_agreement,
+    sam2_config_for,
 )
 from verbalize.core.config import SegmenterConfig
 from verbalize.core.errors import UserError
@@ -545,6 +548,87 @@ def test_hf_segmenter_errors_are_one_clear_line(tmp_path: Path, hf_sam_dir: Path
         make_segmenter(SegmenterConfig(kind=f"hf:{broken}"))
     with pytest.raises(ValueError, match="String should match pattern"):
         SegmenterConfig(kind="sam3")
+
+
+# --- SAM 2 through the `sam2` package (tiny, random, built from its own config and modules) ----
+
+SAM2_TINY = ["++model.image_encoder.trunk.embed_dim=8", "++model.image_encoder.trunk.num_heads=1",
+             "++model.image_encoder.trunk.stages=[1,1,2,1]", "++model.image_encoder.trunk.global_att_blocks=[3]",
+             "++model.image_encoder.neck.backbone_channel_list=[64,32,16,8]",
+             "++model.memory_attention.num_layers=1", "++model.memory_attention.layer.dim_feedforward=32"]
+
+
+@pytest.fixture(scope="module")
+def sam2_model() -> torch.nn.Module:
+    """SAM 2.1 hiera-t's config from the sam2 package, shrunk (8-dim trunk, 5 blocks), randomly initialised.
+
+    The image size stays 1024: SAM2ImagePredictor assumes it. Building takes a fraction of a second.
+    """
+    from sam2.build_sam import build_sam2
+
+    torch.manual_seed(0)
+    return build_sam2("configs/sam2.1/sam2.1_hiera_t.yaml", None, device="cpu", hydra_overrides_extra=SAM2_TINY)
+
+
+def test_sam2_gets_normalised_prompts_with_negatives_and_refines_from_its_logits(sam2_model: torch.nn.Module) -> None:
+    h, w = 150, 210
+    image = random_image(h, w, seed=7)
+    sal = gaussian_map(h, w, [(150, 60, 20, 1.0)])
+    cfg = SegmenterConfig(points=1, refine_rounds=3, refine_iou=1.0)
+    prompts = make_prompts(sal, cfg)
+    seen: list[dict[str, object]] = []
+    outs: list[torch.Tensor] = []
+    enc: list[int] = []
+    pe = sam2_model.sam_prompt_encoder.register_forward_pre_hook(
+        lambda mod, args, kwargs: seen.append(dict(kwargs)), with_kwargs=True)
+    md = sam2_model.sam_mask_decoder.register_forward_hook(lambda mod, args, out: outs.append(out[0].clone()))
+    ie = sam2_model.image_encoder.register_forward_hook(lambda *a: enc.append(1))
+    try:
+        seg = Sam2Segmenter(sam2_model)
+        segment = segment_salient_object(image, sal, cfg, seg)
+    finally:
+        pe.remove()
+        md.remove()
+        ie.remove()
+    # the predictor sends the box as two corner points (labels 2, 3) before the clicks, all scaled to 1024
+    coords, labels = seen[0]["points"]  # type: ignore[misc]
+    x0, y0, x1, y1 = prompts.box_xyxy.tolist()
+    pts = [[x0, y0], [x1 - 1, y1 - 1], *prompts.points_xy.tolist(), *prompts.negative_xy.tolist()]
+    np.testing.assert_allclose(coords[0].numpy(), [[x / w * 1024, y / h * 1024] for x, y in pts], rtol=1e-5)
+    assert labels[0].tolist() == [2, 3, 1] + [0] * len(prompts.negative_xy)
+    assert seen[0]["masks"] is None and len(enc) == 1
+    masks, iou_pred = seg.candidates(image, prompts)
+    chosen = int(np.argmax(mask_choice_scores(masks, iou_pred, sal)))
+    torch.testing.assert_close(seen[1]["masks"][0, 0], outs[0][0, chosen].clamp(-32, 32))  # type: ignore[index]
+    assert len(seen) == segment.rounds >= 2 and len(segment.round_ious) == segment.rounds - 1
+    assert segment.method == "sam2" and segment.mask.shape == (h, w) and segment.prompt_negative_xy
+    assert np.array_equal(segment_salient_object(image, sal, SegmenterConfig(points=1), seg).mask, masks[chosen])
+
+
+def test_sam2_checkpoint_round_trip_and_one_line_errors(sam2_model: torch.nn.Module, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    assert sam2_config_for(Path("sam2.1_hiera_base_plus.pt")) == "configs/sam2.1/sam2.1_hiera_b+.yaml"
+    assert sam2_config_for(Path("sam2_hiera_large.pt")) == "configs/sam2/sam2_hiera_l.yaml"
+    with pytest.raises(UserError, match="cannot tell the SAM 2 architecture"):
+        sam2_config_for(Path("weights.pt"))
+    ckpt = tmp_path / "sam2.1_hiera_tiny.pt"
+    torch.save({"model": sam2_model.state_dict()}, ckpt)
+    loaded, cfg = load_sam2(ckpt, overrides=SAM2_TINY)
+    assert cfg == "configs/sam2.1/sam2.1_hiera_t.yaml"
+    image, sal = random_image(90, 120, seed=8), gaussian_map(90, 120, [(40, 30, 10, 1.0)])
+    prompts = make_prompts(sal, SegmenterConfig())
+    a, _ = Sam2Segmenter(sam2_model).candidates(image, prompts)
+    b, _ = Sam2Segmenter(loaded).candidates(image, prompts)
+    assert np.array_equal(a, b)
+    monkeypatch.delenv("VERBALIZE_SAM2_CHECKPOINT", raising=False)
+    with pytest.raises(UserError, match=r"SAM 2 checkpoint not found \(download an official file"):
+        make_segmenter(SegmenterConfig(kind="sam2"))
+    with pytest.raises(UserError, match="SAM 2 checkpoint not found"):
+        make_segmenter(SegmenterConfig(kind="sam2", sam2_checkpoint=str(tmp_path / "sam2.1_hiera_tiny_missing.pt")))
+    junk = tmp_path / "sam2.1_hiera_small.pt"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(UserError, match="cannot load as a SAM 2 checkpoint with configs/sam2.1/sam2.1_hiera_s.yaml"):
+        make_segmenter(SegmenterConfig(kind="sam2", sam2_checkpoint=str(junk)))
 
 
 # --- pulling checkpoints -----------------------------------------------------------------------

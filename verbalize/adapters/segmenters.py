@@ -94,7 +94,7 @@ def refine(first: np.ndarray, step: Callable[[int, np.ndarray], np.ndarray], pro
 
 class Segmenter(Protocol):
     @property
-    def method(self) -> Literal["sam", "grabcut"]:
+    def method(self) -> Literal["sam", "sam2", "grabcut"]:
         """What `Segment.method` will say: which algorithm really produced the mask."""
         ...
 
@@ -278,6 +278,121 @@ class SamSegmenter:
                      "candidate_choice_scores": [round(float(s), 4) for s in choice], "chosen": best},
             rounds=rounds, stop_reason=reason, round_ious=ious,
         )
+
+
+# --- SAM 2 through the `sam2` package --------------------------------------------------------
+
+SAM2_MISSING_HINT = ("download an official file such as sam2.1_hiera_tiny.pt from the SAM 2 release where there "
+                     "is internet, then set VERBALIZE_SAM2_CHECKPOINT or segmenter.sam2_checkpoint")
+
+SAM2_CONFIGS = {  # file-name fragment -> the config the `sam2` package ships for that architecture
+    "hiera_tiny": "hiera_t", "hiera_t": "hiera_t", "hiera_small": "hiera_s", "hiera_s": "hiera_s",
+    "hiera_base_plus": "hiera_b+", "hiera_b+": "hiera_b+", "hiera_large": "hiera_l", "hiera_l": "hiera_l",
+}
+
+
+def sam2_config_for(path: Path) -> str:
+    """The `sam2` package's config for a checkpoint file name: sam2.1_hiera_small.pt -> configs/sam2.1/sam2.1_hiera_s.yaml."""
+    name = path.name.lower()
+    version = "sam2.1" if name.startswith("sam2.1") else "sam2"
+    for fragment, arch in sorted(SAM2_CONFIGS.items(), key=lambda kv: len(kv[0]), reverse=True):
+        if fragment in name:
+            return f"configs/{version}/{version}_{arch}.yaml"
+    raise UserError(f"{path}: cannot tell the SAM 2 architecture from the file name "
+                    "(keep the official name, e.g. sam2.1_hiera_tiny.pt, or set segmenter.sam2_config)")
+
+
+def load_sam2(checkpoint: str | Path, config: str | None = None, device: str = "cpu",
+              overrides: list[str] | None = None) -> tuple[torch.nn.Module, str]:
+    """`sam2.build_sam.build_sam2` with the checkpoint (loaded there with weights_only=True); (model, config)."""
+    path = Path(checkpoint).expanduser()
+    if not path.is_file():
+        raise UserError(f"{path}: SAM 2 checkpoint not found ({SAM2_MISSING_HINT})")
+    cfg = config or sam2_config_for(path)
+    from sam2.build_sam import build_sam2
+
+    try:
+        model = build_sam2(cfg, str(path), device=device, hydra_overrides_extra=list(overrides or []))
+    except Exception as e:  # corrupt file, wrong architecture, missing keys
+        raise UserError(f"{path}: cannot load as a SAM 2 checkpoint with {cfg} ({_first_line(e)})") from None
+    return model.eval(), cfg
+
+
+class Sam2Segmenter:
+    """SAM 2 / SAM 2.1 through the `sam2` package's `SAM2ImagePredictor`: same prompts, choice and refinement as SAM.
+
+    The predictor resizes the image and normalises the (x, y) points and the box (last-pixel
+    corners, as SAM reads them) itself; negative points get label 0; refinement rounds feed the
+    chosen low-resolution logits back as `mask_input`. One image embedding per image, as for SAM.
+    """
+
+    method: Literal["sam2"] = "sam2"
+
+    def __init__(self, model: torch.nn.Module | None = None, *, checkpoint: str | Path | None = None,
+                 config: str | None = None, device: str = "cpu", name: str | None = None) -> None:
+        from sam2.sam2_image_predictor import SAM2ImagePredictor
+
+        if model is None:
+            if checkpoint is None:
+                raise UserError(f"segmenter: SAM 2 checkpoint not found ({SAM2_MISSING_HINT})")
+            model, config = load_sam2(checkpoint, config, device)
+            self._name = name or f"sam2 {Path(config).stem} ({Path(checkpoint).name})"
+        else:
+            model = model.to(device).eval()
+            self._name = name or f"sam2 ({type(model).__name__} given in memory)"
+        self.predictor = SAM2ImagePredictor(model)
+        self._image_key: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def _predict(self, image: np.ndarray, prompts: Prompts, mask_input: np.ndarray | None,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest() + str(image.shape)
+        if key != self._image_key:
+            self._image_key = None
+            self.predictor.set_image(image)
+            self._image_key = key
+        positive = np.asarray(prompts.points_xy, dtype=np.float32).reshape(-1, 2)
+        negative = np.asarray(prompts.negative_xy, dtype=np.float32).reshape(-1, 2)
+        points = np.concatenate([positive, negative])
+        labels = np.concatenate([np.ones(len(positive), np.int64), np.zeros(len(negative), np.int64)])
+        box = None
+        if prompts.box_xyxy is not None:
+            x0, y0, x1, y1 = (float(v) for v in prompts.box_xyxy)
+            box = np.array([x0, y0, x1 - 1, y1 - 1], dtype=np.float32)
+        masks, scores, logits = self.predictor.predict(
+            point_coords=points if len(points) else None, point_labels=labels if len(points) else None,
+            box=box, mask_input=mask_input, multimask_output=mask_input is None)
+        return np.asarray(masks) > 0.5, np.asarray(scores, dtype=np.float64), np.asarray(logits, np.float32)
+
+    def candidates(self, image_rgb: np.ndarray, prompts: Prompts) -> tuple[np.ndarray, np.ndarray]:
+        """SAM 2's three masks (bool, 3 x H x W at the original size) and predicted IoUs."""
+        with self._lock, torch.inference_mode():
+            masks, scores, _ = self._predict(_check_image(image_rgb), prompts, None)
+        return masks, scores
+
+    def segment(self, image_rgb: np.ndarray, saliency: np.ndarray, prompts: Prompts) -> MaskResult:
+        image = _check_image(image_rgb)
+        with self._lock, torch.inference_mode():
+            masks, scores, logits = self._predict(image, prompts, None)
+            choice = mask_choice_scores(masks, scores, saliency)
+            best = int(np.argmax(choice))
+            last: list[Any] = [logits[best][None], float(scores[best])]
+
+            def step(_k: int, _previous: np.ndarray) -> np.ndarray:
+                m, s, lg = self._predict(image, prompts, last[0])
+                last[:] = [lg[0][None], float(s[0])]
+                return m[0]
+
+            mask, rounds, reason, ious = refine(masks[best], step, prompts)
+        return MaskResult(
+            mask=mask, score=float(last[1]), used_box=prompts.box_xyxy is not None,
+            details={"candidate_iou_predictions": [round(float(s), 4) for s in scores],
+                     "candidate_choice_scores": [round(float(s), 4) for s in choice], "chosen": best},
+            rounds=rounds, stop_reason=reason, round_ious=ious)
 
 
 # --- Hugging Face SamModel from a local folder ------------------------------------------------

@@ -98,12 +98,16 @@ def _warn_once(message: str) -> None:
 
 class SegmenterConfig(_Section):
     kind: str = Field(
-        default="auto", pattern=r"^(auto|sam|grabcut|hf:.+)$",
-        description="auto | sam | grabcut | hf:/folder (a Hugging Face SamModel saved locally); "
+        default="auto", pattern=r"^(auto|sam|sam2|grabcut|hf:.+)$",
+        description="auto | sam | sam2 | grabcut | hf:/folder (a Hugging Face SamModel saved locally); "
                     "'auto' uses SAM when a checkpoint is configured, GrabCut otherwise",
     )
     sam_checkpoint: str | None = None
     sam_model_type: Literal["vit_b", "vit_l", "vit_h", "auto"] = "auto"
+    sam2_checkpoint: str | None = Field(default=None, description="SAM 2 / 2.1 checkpoint (.pt) for kind 'sam2'")
+    sam2_config: str | None = Field(default=None,
+                                    description="the sam2 package's config, e.g. configs/sam2.1/sam2.1_hiera_t.yaml; "
+                                                "by default from the checkpoint's file name")
     points: int = Field(default=3, ge=0, le=64, description="positive prompt points at most")
     point_min_distance: float = Field(default=0.15, ge=0, le=1, description="NMS radius as a share of the image's longer side")
     use_box: bool = True

@@ -42,11 +42,13 @@ import numpy as np
 
 from verbalize.adapters import model_store
 from verbalize.adapters.segmenters import (
+    SAM2_MISSING_HINT,
     SAM_MISSING_HINT,
     GrabCutSegmenter,
     HFSamSegmenter,
     MaskResult,
     Prompts,
+    Sam2Segmenter,
     SamSegmenter,
     Segmenter,
     thresholded_region,
@@ -174,6 +176,11 @@ def make_segmenter(config: SegmenterConfig, *, device: str = "cpu", seed: int = 
         return GrabCutSegmenter(seed=seed)
     if config.kind.startswith("hf:"):
         return HFSamSegmenter(config.kind[3:], device=device)
+    if config.kind == "sam2":
+        checkpoint2 = config.sam2_checkpoint or os.environ.get("VERBALIZE_SAM2_CHECKPOINT")
+        if not checkpoint2:
+            raise UserError(f"segmenter: SAM 2 checkpoint not found ({SAM2_MISSING_HINT})")
+        return Sam2Segmenter(checkpoint=checkpoint2, config=config.sam2_config, device=device)
     checkpoint = resolve_checkpoint(config)
     if checkpoint is None:
         if config.kind == "sam":

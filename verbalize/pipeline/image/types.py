@@ -16,7 +16,7 @@ from verbalize.core.types import Attribution, ClassScore, Model, Prediction, Pro
 class Segment(Model):
     """The salient object's mask and how it was found. `method` is 'sam' or 'grabcut', never blurred."""
 
-    method: Literal["sam", "grabcut"]
+    method: Literal["sam", "sam2", "grabcut"]
     mask: Any = Field(default=None, exclude=True)
     score: float | None = Field(default=None, description="SAM's predicted IoU; None for GrabCut")
     area_fraction: float

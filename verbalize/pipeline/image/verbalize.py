@@ -49,7 +49,7 @@ Verbalizer = Callable[[FactSheet, VerbalizerContext], Verbalization]
 IMAGE_VERBALIZERS: Registry[Verbalizer] = Registry("verbalizer")
 
 
-SEGMENTER_NAMES = {"sam": "Segment Anything (SAM)", "grabcut": "GrabCut"}
+SEGMENTER_NAMES = {"sam": "Segment Anything (SAM)", "sam2": "SAM 2", "grabcut": "GrabCut"}
 
 
 
