@@ -188,30 +188,20 @@ def load_sam(checkpoint: str | Path, model_type: str = "auto", device: str = "cp
     return model.to(device).eval(), mt
 
 
-class SamSegmenter:
-    """Segment Anything with prompts from the saliency map; one image embedding per image.
+class PromptedSam:
+    """What SAM, SAM 2 and Hugging Face's SamModel share: prompts in, mask choice, refinement rounds.
 
-    The predictor holds the embedding of the last image it saw. We key it by a hash of the
-    pixels, so asking for several masks on one image (or handing in a copy of it) runs the
-    expensive image encoder once. A lock makes one instance safe to share between threads (the
-    service), because `SamPredictor` is stateful.
+    A subclass implements `_predict(image, prompts, mask_input)` -> (bool masks k x H x W at the
+    original size, predicted IoUs, low-resolution logits) and `_feed(logits_of_one_mask)` (the
+    shape its library takes back as a mask prompt). Each image is embedded once: `_embed_once`
+    keys the embedding by a hash of the pixels, so several masks on one image (or a copy of it)
+    run the expensive image encoder once. A lock makes one instance safe to share between
+    threads (the service), because the predictors are stateful.
     """
 
-    method: Literal["sam"] = "sam"
+    _name: str
 
-    def __init__(self, model: torch.nn.Module | None = None, *, checkpoint: str | Path | None = None,
-                 model_type: str = "auto", device: str = "cpu", name: str | None = None) -> None:
-        from segment_anything import SamPredictor
-
-        if model is None:
-            if checkpoint is None:
-                raise UserError(f"segmenter: SAM checkpoint not found ({SAM_MISSING_HINT})")
-            model, model_type = load_sam(checkpoint, model_type, device)
-            self._name = name or f"sam {model_type} ({Path(checkpoint).name})"
-        else:
-            model = model.to(device).eval()
-            self._name = name or f"sam ({type(model).__name__} given in memory)"
-        self.predictor = SamPredictor(model)
+    def __init__(self) -> None:
         self._image_key: str | None = None
         self._lock = threading.Lock()
 
@@ -219,65 +209,124 @@ class SamSegmenter:
     def name(self) -> str:
         return self._name
 
-    def _set_image(self, image_rgb: np.ndarray) -> None:
-        key = hashlib.blake2b(image_rgb.tobytes(), digest_size=16).hexdigest() + str(image_rgb.shape)
+    def _embed_once(self, image: np.ndarray, embed: Callable[[], None]) -> None:
+        key = hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest() + str(image.shape)
         if key != self._image_key:
             self._image_key = None  # stays unset if the encoder fails half-way
-            self.predictor.set_image(image_rgb, image_format="RGB")
+            embed()
             self._image_key = key
 
+    def _predict(self, image: np.ndarray, prompts: Prompts, mask_input: Any) -> tuple[np.ndarray, np.ndarray, Any]:
+        raise NotImplementedError
+
+    def _feed(self, logits: Any) -> Any:
+        raise NotImplementedError
+
     def candidates(self, image_rgb: np.ndarray, prompts: Prompts) -> tuple[np.ndarray, np.ndarray]:
-        """SAM's three masks (bool, 3 x H x W at the original size) and predicted IoUs for the prompts."""
-        masks, scores, _ = self._predict(image_rgb, prompts, None)
+        """The model's three masks (bool, 3 x H x W at the original size) and predicted IoUs for the prompts."""
+        with self._lock, torch.inference_mode():
+            masks, scores, _ = self._predict(_check_image(image_rgb), prompts, None)
         return masks, scores
 
-    def _predict(self, image_rgb: np.ndarray, prompts: Prompts, mask_input: np.ndarray | None,
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One call of `SamPredictor.predict`: positive points label 1, negative points label 0.
+    def segment(self, image_rgb: np.ndarray, saliency: np.ndarray, prompts: Prompts) -> MaskResult:
+        """Three candidates, the one the choice rule prefers, then refinement rounds from its logits.
 
-        With `mask_input` (1 x 256 x 256 low-resolution logits from an earlier call) SAM refines that
-        mask and, as its authors advise for that case, returns a single mask.
+        With a mask prompt the model returns a single mask, as SAM's authors advise for that case.
         """
         image = _check_image(image_rgb)
-        positive = np.asarray(prompts.points_xy, dtype=np.float32).reshape(-1, 2)
-        negative = np.asarray(prompts.negative_xy, dtype=np.float32).reshape(-1, 2)
-        points = np.concatenate([positive, negative])
-        labels = np.concatenate([np.ones(len(positive), np.int64), np.zeros(len(negative), np.int64)])
-        box = None
-        if prompts.box_xyxy is not None:
-            # SAM reads box corners as pixel indices (it adds 0.5 to reach pixel centres), so the
-            # last pixel, not one past it.
-            x0, y0, x1, y1 = (float(v) for v in prompts.box_xyxy)
-            box = np.array([x0, y0, x1 - 1, y1 - 1], dtype=np.float32)
         with self._lock, torch.inference_mode():
-            self._set_image(image)
-            masks, scores, logits = self.predictor.predict(
-                point_coords=points if len(points) else None,
-                point_labels=labels if len(points) else None,
-                box=box,
-                mask_input=mask_input,
-                multimask_output=mask_input is None,
-            )
-        return np.asarray(masks, dtype=bool), np.asarray(scores, dtype=np.float64), np.asarray(logits, np.float32)
+            masks, scores, logits = self._predict(image, prompts, None)
+            choice = mask_choice_scores(masks, scores, saliency)
+            best = int(np.argmax(choice))
+            last: list[Any] = [self._feed(logits[best]), float(scores[best])]
 
-    def segment(self, image_rgb: np.ndarray, saliency: np.ndarray, prompts: Prompts) -> MaskResult:
-        masks, scores, logits = self._predict(image_rgb, prompts, None)
-        choice = mask_choice_scores(masks, scores, saliency)
-        best = int(np.argmax(choice))
-        state = {"logits": logits[best][None], "score": float(scores[best])}
+            def step(_k: int, _previous: np.ndarray) -> np.ndarray:
+                m, sc, lg = self._predict(image, prompts, last[0])
+                last[:] = [self._feed(lg[0]), float(sc[0])]
+                return np.asarray(m[0], dtype=bool)
 
-        def step(_k: int, _previous: np.ndarray) -> np.ndarray:
-            m, s, lg = self._predict(image_rgb, prompts, state["logits"])
-            state.update(logits=lg[0][None], score=float(s[0]))
-            return m[0]
-
-        mask, rounds, reason, ious = refine(masks[best], step, prompts)
+            mask, rounds, reason, ious = refine(masks[best], step, prompts)
         return MaskResult(
-            mask=mask, score=float(state["score"]), used_box=prompts.box_xyxy is not None,
-            details={"candidate_iou_predictions": [round(float(s), 4) for s in scores],
-                     "candidate_choice_scores": [round(float(s), 4) for s in choice], "chosen": best},
-            rounds=rounds, stop_reason=reason, round_ious=ious,
-        )
+            mask=mask, score=float(last[1]), used_box=prompts.box_xyxy is not None,
+            details={"candidate_iou_predictions": [round(float(v), 4) for v in scores],
+                     "candidate_choice_scores": [round(float(v), 4) for v in choice], "chosen": best},
+            rounds=rounds, stop_reason=reason, round_ious=ious)
+
+
+def sam_points(prompts: Prompts) -> tuple[np.ndarray, np.ndarray]:
+    """Positive then negative points as float32 (n, 2) x, y, and their labels (1, then 0)."""
+    positive = np.asarray(prompts.points_xy, dtype=np.float32).reshape(-1, 2)
+    negative = np.asarray(prompts.negative_xy, dtype=np.float32).reshape(-1, 2)
+    labels = np.concatenate([np.ones(len(positive), np.int64), np.zeros(len(negative), np.int64)])
+    return np.concatenate([positive, negative]), labels
+
+
+def sam_box(prompts: Prompts) -> np.ndarray | None:
+    """The prompt box as SAM-family models read it: corners are pixel indices (they add 0.5 to
+    reach pixel centres), so the last pixel, not one past it."""
+    if prompts.box_xyxy is None:
+        return None
+    x0, y0, x1, y1 = (float(v) for v in prompts.box_xyxy)
+    return np.array([x0, y0, x1 - 1, y1 - 1], dtype=np.float32)
+
+
+class PredictorSam(PromptedSam):
+    """SAM and SAM 2: both predictors take `set_image(image)` and `predict(point_coords, point_labels,
+    box, mask_input, multimask_output)` with (x, y) points and boxes in original-image pixels."""
+
+    method: Literal["sam", "sam2"]
+    predictor: Any  # segment_anything.SamPredictor or sam2's SAM2ImagePredictor
+    label = "SAM"
+    hint = SAM_MISSING_HINT
+
+    def _adopt(self, model: torch.nn.Module | None, checkpoint: str | Path | None, device: str,
+               name: str | None) -> torch.nn.Module:
+        """The model given, or the checkpoint loaded; sets the name recorded on every `Segment`."""
+        super().__init__()
+        if model is None:
+            if checkpoint is None:
+                raise UserError(f"segmenter: {self.label} checkpoint not found ({self.hint})")
+            model, detail = self._load(checkpoint, device)
+            self._name = name or f"{self.method} {detail} ({Path(checkpoint).name})"
+            return model
+        self._name = name or f"{self.method} ({type(model).__name__} given in memory)"
+        return model.to(device).eval()
+
+    def _load(self, checkpoint: str | Path, device: str) -> tuple[torch.nn.Module, str]:
+        raise NotImplementedError
+
+    def _set_image(self, image: np.ndarray) -> None:
+        self.predictor.set_image(image)
+
+    def _predict(self, image: np.ndarray, prompts: Prompts, mask_input: Any) -> tuple[np.ndarray, np.ndarray, Any]:
+        self._embed_once(image, lambda: self._set_image(image))
+        points, labels = sam_points(prompts)
+        masks, scores, logits = self.predictor.predict(
+            point_coords=points if len(points) else None, point_labels=labels if len(points) else None,
+            box=sam_box(prompts), mask_input=mask_input, multimask_output=mask_input is None)
+        return np.asarray(masks) > 0.5, np.asarray(scores, dtype=np.float64), np.asarray(logits, np.float32)
+
+    def _feed(self, logits: Any) -> Any:
+        return logits[None]  # 1 x 256 x 256
+
+
+class SamSegmenter(PredictorSam):
+    """Segment Anything (`segment_anything.SamPredictor`) with prompts from the saliency map."""
+
+    method: Literal["sam"] = "sam"
+
+    def __init__(self, model: torch.nn.Module | None = None, *, checkpoint: str | Path | None = None,
+                 model_type: str = "auto", device: str = "cpu", name: str | None = None) -> None:
+        from segment_anything import SamPredictor
+
+        self.model_type = model_type
+        self.predictor = SamPredictor(self._adopt(model, checkpoint, device, name))
+
+    def _load(self, checkpoint: str | Path, device: str) -> tuple[torch.nn.Module, str]:
+        return load_sam(checkpoint, self.model_type, device)
+
+    def _set_image(self, image: np.ndarray) -> None:
+        self.predictor.set_image(image, image_format="RGB")
 
 
 # --- SAM 2 through the `sam2` package --------------------------------------------------------
@@ -318,81 +367,27 @@ def load_sam2(checkpoint: str | Path, config: str | None = None, device: str = "
     return model.eval(), cfg
 
 
-class Sam2Segmenter:
+class Sam2Segmenter(PredictorSam):
     """SAM 2 / SAM 2.1 through the `sam2` package's `SAM2ImagePredictor`: same prompts, choice and refinement as SAM.
 
-    The predictor resizes the image and normalises the (x, y) points and the box (last-pixel
-    corners, as SAM reads them) itself; negative points get label 0; refinement rounds feed the
-    chosen low-resolution logits back as `mask_input`. One image embedding per image, as for SAM.
+    The predictor resizes the image and normalises the (x, y) points and the box itself; negative
+    points get label 0; refinement rounds feed the chosen low-resolution logits back as `mask_input`.
     """
 
     method: Literal["sam2"] = "sam2"
+    label = "SAM 2"
+    hint = SAM2_MISSING_HINT
 
     def __init__(self, model: torch.nn.Module | None = None, *, checkpoint: str | Path | None = None,
                  config: str | None = None, device: str = "cpu", name: str | None = None) -> None:
         from sam2.sam2_image_predictor import SAM2ImagePredictor
 
-        if model is None:
-            if checkpoint is None:
-                raise UserError(f"segmenter: SAM 2 checkpoint not found ({SAM2_MISSING_HINT})")
-            model, config = load_sam2(checkpoint, config, device)
-            self._name = name or f"sam2 {Path(config).stem} ({Path(checkpoint).name})"
-        else:
-            model = model.to(device).eval()
-            self._name = name or f"sam2 ({type(model).__name__} given in memory)"
-        self.predictor = SAM2ImagePredictor(model)
-        self._image_key: str | None = None
-        self._lock = threading.Lock()
+        self.config = config
+        self.predictor = SAM2ImagePredictor(self._adopt(model, checkpoint, device, name))
 
-    @property
-    def name(self) -> str:
-        return self._name
-
-    def _predict(self, image: np.ndarray, prompts: Prompts, mask_input: np.ndarray | None,
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        key = hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest() + str(image.shape)
-        if key != self._image_key:
-            self._image_key = None
-            self.predictor.set_image(image)
-            self._image_key = key
-        positive = np.asarray(prompts.points_xy, dtype=np.float32).reshape(-1, 2)
-        negative = np.asarray(prompts.negative_xy, dtype=np.float32).reshape(-1, 2)
-        points = np.concatenate([positive, negative])
-        labels = np.concatenate([np.ones(len(positive), np.int64), np.zeros(len(negative), np.int64)])
-        box = None
-        if prompts.box_xyxy is not None:
-            x0, y0, x1, y1 = (float(v) for v in prompts.box_xyxy)
-            box = np.array([x0, y0, x1 - 1, y1 - 1], dtype=np.float32)
-        masks, scores, logits = self.predictor.predict(
-            point_coords=points if len(points) else None, point_labels=labels if len(points) else None,
-            box=box, mask_input=mask_input, multimask_output=mask_input is None)
-        return np.asarray(masks) > 0.5, np.asarray(scores, dtype=np.float64), np.asarray(logits, np.float32)
-
-    def candidates(self, image_rgb: np.ndarray, prompts: Prompts) -> tuple[np.ndarray, np.ndarray]:
-        """SAM 2's three masks (bool, 3 x H x W at the original size) and predicted IoUs."""
-        with self._lock, torch.inference_mode():
-            masks, scores, _ = self._predict(_check_image(image_rgb), prompts, None)
-        return masks, scores
-
-    def segment(self, image_rgb: np.ndarray, saliency: np.ndarray, prompts: Prompts) -> MaskResult:
-        image = _check_image(image_rgb)
-        with self._lock, torch.inference_mode():
-            masks, scores, logits = self._predict(image, prompts, None)
-            choice = mask_choice_scores(masks, scores, saliency)
-            best = int(np.argmax(choice))
-            last: list[Any] = [logits[best][None], float(scores[best])]
-
-            def step(_k: int, _previous: np.ndarray) -> np.ndarray:
-                m, s, lg = self._predict(image, prompts, last[0])
-                last[:] = [lg[0][None], float(s[0])]
-                return m[0]
-
-            mask, rounds, reason, ious = refine(masks[best], step, prompts)
-        return MaskResult(
-            mask=mask, score=float(last[1]), used_box=prompts.box_xyxy is not None,
-            details={"candidate_iou_predictions": [round(float(s), 4) for s in scores],
-                     "candidate_choice_scores": [round(float(s), 4) for s in choice], "chosen": best},
-            rounds=rounds, stop_reason=reason, round_ious=ious)
+    def _load(self, checkpoint: str | Path, device: str) -> tuple[torch.nn.Module, str]:
+        model, config = load_sam2(checkpoint, self.config, device)
+        return model, Path(config).stem
 
 
 # --- Hugging Face SamModel from a local folder ------------------------------------------------
@@ -401,19 +396,19 @@ HF_MISSING_HINT = ("give a folder holding config.json, the weights and preproces
                    "there is internet by `huggingface-cli download facebook/sam-vit-base --local-dir DIR`")
 
 
-class HFSamSegmenter:
+class HFSamSegmenter(PromptedSam):
     """Segment Anything through Hugging Face transformers' `SamModel` + `SamProcessor`, from local files only.
 
     Same prompts, mask choice and refinement as `SamSegmenter`: the processor resizes the image and
-    scales the (x, y) points and the box (last-pixel corners, as SAM reads them) itself; negative
-    points get label 0; refinement feeds the chosen low-resolution mask logits back as
-    `input_masks`. The image embedding is computed once per image (keyed by a hash of the pixels).
+    scales the (x, y) points and the box itself; negative points get label 0; refinement feeds the
+    chosen low-resolution mask logits back as `input_masks`.
     """
 
     method: Literal["sam"] = "sam"
 
     def __init__(self, path: str | Path | None = None, *, model: Any = None, processor: Any = None,
                  device: str = "cpu", name: str | None = None) -> None:
+        super().__init__()
         if model is None or processor is None:
             if path is None:
                 raise UserError(f"segmenter hf: no model folder given ({HF_MISSING_HINT})")
@@ -424,63 +419,33 @@ class HFSamSegmenter:
         self.model = model.to(device).eval()
         self.processor = processor
         self.device = device
-        self._cache: tuple[str, Any, Any] | None = None  # (image key, embeddings, processor sizes)
-        self._lock = threading.Lock()
+        self._embeddings: Any = None
 
-    @property
-    def name(self) -> str:
-        return self._name
-
-    def _predict(self, image: np.ndarray, prompts: Prompts, mask_input: torch.Tensor | None,
-                 ) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
-        positive = np.asarray(prompts.points_xy, dtype=np.float64).reshape(-1, 2).tolist()
-        negative = np.asarray(prompts.negative_xy, dtype=np.float64).reshape(-1, 2).tolist()
+    def _predict(self, image: np.ndarray, prompts: Prompts, mask_input: Any) -> tuple[np.ndarray, np.ndarray, Any]:
+        points, labels = sam_points(prompts)
+        box = sam_box(prompts)
         kwargs: dict[str, Any] = {}
-        if positive or negative:
-            kwargs["input_points"] = [[positive + negative]]
-            kwargs["input_labels"] = [[[1] * len(positive) + [0] * len(negative)]]
-        if prompts.box_xyxy is not None:
-            x0, y0, x1, y1 = (float(v) for v in prompts.box_xyxy)
-            kwargs["input_boxes"] = [[[x0, y0, x1 - 1, y1 - 1]]]
+        if len(points):
+            kwargs["input_points"] = [[points.astype(np.float64).tolist()]]
+            kwargs["input_labels"] = [[labels.tolist()]]
+        if box is not None:
+            kwargs["input_boxes"] = [[box.astype(np.float64).tolist()]]
         inputs = self.processor(images=image, return_tensors="pt", **kwargs)
-        key = hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest() + str(image.shape)
-        if self._cache is None or self._cache[0] != key:
-            self._cache = None
-            emb = self.model.get_image_embeddings(inputs["pixel_values"].to(self.device))
-            self._cache = (key, emb, None)
+
+        def embed() -> None:
+            self._embeddings = self.model.get_image_embeddings(inputs["pixel_values"].to(self.device))
+
+        self._embed_once(image, embed)
         extra = {k: inputs[k].to(self.device) for k in ("input_points", "input_labels", "input_boxes") if k in inputs}
-        out = self.model(image_embeddings=self._cache[1], input_masks=mask_input, multimask_output=mask_input is None,
-                         **extra)
+        out = self.model(image_embeddings=self._embeddings, input_masks=mask_input,
+                         multimask_output=mask_input is None, **extra)
         masks = self.processor.post_process_masks(out.pred_masks.cpu(), inputs["original_sizes"],
                                                   inputs["reshaped_input_sizes"])[0][0]
         return (np.asarray(masks, dtype=bool), out.iou_scores[0, 0].float().cpu().numpy().astype(np.float64),
                 out.pred_masks[0, 0])
 
-    def candidates(self, image_rgb: np.ndarray, prompts: Prompts) -> tuple[np.ndarray, np.ndarray]:
-        """The model's three masks (bool, 3 x H x W at the original size) and predicted IoUs."""
-        with self._lock, torch.inference_mode():
-            masks, scores, _ = self._predict(_check_image(image_rgb), prompts, None)
-        return masks, scores
-
-    def segment(self, image_rgb: np.ndarray, saliency: np.ndarray, prompts: Prompts) -> MaskResult:
-        image = _check_image(image_rgb)
-        with self._lock, torch.inference_mode():
-            masks, scores, logits = self._predict(image, prompts, None)
-            choice = mask_choice_scores(masks, scores, saliency)
-            best = int(np.argmax(choice))
-            last: list[Any] = [logits[best][None, None], float(scores[best])]
-
-            def step(_k: int, _previous: np.ndarray) -> np.ndarray:
-                m, s, lg = self._predict(image, prompts, last[0])
-                last[:] = [lg[0][None, None], float(s[0])]
-                return m[0]
-
-            mask, rounds, reason, ious = refine(masks[best], step, prompts)
-        return MaskResult(
-            mask=mask, score=float(last[1]), used_box=prompts.box_xyxy is not None,
-            details={"candidate_iou_predictions": [round(float(s), 4) for s in scores],
-                     "candidate_choice_scores": [round(float(s), 4) for s in choice], "chosen": best},
-            rounds=rounds, stop_reason=reason, round_ious=ious)
+    def _feed(self, logits: Any) -> Any:
+        return logits[None, None]  # 1 x 1 x 256 x 256
 
 
 def load_hf_sam(path: str | Path, device: str = "cpu") -> tuple[Any, Any]:
