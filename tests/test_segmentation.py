@@ -493,9 +493,30 @@ def hf_sam_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_hf_sam_from_a_local_folder_gets_scaled_prompts_negatives_and_refines(hf_sam_dir: Path) -> None:
-    seg = make_segmenter(SegmenterConfig(kind=f"hf:{hf_sam_dir}"))
-    assert isinstance(seg, HFSamSegmenter) and seg.method == "sam" and hf_sam_dir.name in seg.name
+@pytest.fixture(scope="module")
+def hf_sam2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny randomly initialised `Sam2Model` (8-dim Hiera, 5 blocks) and its `Sam2Processor`, saved to a folder."""
+    from transformers import Sam2Config, Sam2ImageProcessor, Sam2Model, Sam2Processor
+
+    torch.manual_seed(0)
+    config = Sam2Config(vision_config={
+        "backbone_config": {"model_type": "sam2_hiera_det_model", "hidden_size": 8, "blocks_per_stage": [1, 1, 2, 1],
+                            "embed_dim_per_stage": [8, 16, 32, 64], "num_attention_heads_per_stage": [1, 1, 1, 1],
+                            "global_attention_blocks": [3]},
+        "backbone_channel_list": [64, 32, 16, 8]})
+    out = tmp_path_factory.mktemp("hf-sam2")
+    Sam2Model(config).save_pretrained(out)
+    Sam2Processor(image_processor=Sam2ImageProcessor()).save_pretrained(out)
+    return out
+
+
+@pytest.mark.parametrize("folder", ["hf_sam_dir", "hf_sam2_dir"])
+def test_hf_models_from_a_local_folder_get_scaled_prompts_negatives_and_refine(
+        folder: str, request: pytest.FixtureRequest) -> None:
+    path: Path = request.getfixturevalue(folder)
+    seg = make_segmenter(SegmenterConfig(kind=f"hf:{path}"))
+    sam2 = folder == "hf_sam2_dir"
+    assert isinstance(seg, HFSamSegmenter) and seg.method == ("sam2" if sam2 else "sam") and path.name in seg.name
     h, w = 150, 210
     image = random_image(h, w, seed=6)
     sal = gaussian_map(h, w, [(150, 60, 20, 1.0)])
@@ -503,11 +524,11 @@ def test_hf_sam_from_a_local_folder_gets_scaled_prompts_negatives_and_refines(hf
     prompts = make_prompts(sal, cfg)
     seen: list[dict[str, torch.Tensor | None]] = []
     outs: list[torch.Tensor] = []
+    enc: list[int] = []
     pe = seg.model.prompt_encoder.register_forward_pre_hook(
         lambda mod, args, kwargs: seen.append({k: None if v is None else v.clone() for k, v in kwargs.items()}),
         with_kwargs=True)
     md = seg.model.mask_decoder.register_forward_hook(lambda mod, args, out: outs.append(out[0].clone()))
-    enc = []
     vh = seg.model.vision_encoder.register_forward_hook(lambda *a: enc.append(1))
     try:
         segment = segment_salient_object(image, sal, cfg, seg)
@@ -515,8 +536,11 @@ def test_hf_sam_from_a_local_folder_gets_scaled_prompts_negatives_and_refines(hf
         pe.remove()
         md.remove()
         vh.remove()
-    new_h, new_w = ResizeLongestSide.get_preprocess_shape(h, w, IMG)
-    sx, sy = new_w / w, new_h / h
+    if sam2:  # SAM 2's processor resizes to 1024 x 1024, so x and y scale apart
+        sx, sy = 1024 / w, 1024 / h
+    else:  # SAM's resizes the longer side: 210 x 150 -> 64 x 46
+        new_h, new_w = ResizeLongestSide.get_preprocess_shape(h, w, IMG)
+        sx, sy = new_w / w, new_h / h
     pts = [*prompts.points_xy.tolist(), *prompts.negative_xy.tolist()]
     np.testing.assert_allclose(seen[0]["input_points"][0, 0].numpy(), [[x * sx, y * sy] for x, y in pts], rtol=1e-5)
     assert seen[0]["input_labels"][0, 0].tolist() == [1] + [0] * len(prompts.negative_xy)
@@ -528,7 +552,7 @@ def test_hf_sam_from_a_local_folder_gets_scaled_prompts_negatives_and_refines(hf
     chosen = int(np.argmax(mask_choice_scores(masks, iou_pred, sal)))
     torch.testing.assert_close(seen[1]["input_masks"][0, 0], outs[0].reshape(3, *outs[0].shape[-2:])[chosen])
     assert len(seen) == segment.rounds >= 2 and len(segment.round_ious) == segment.rounds - 1
-    assert segment.mask.shape == (h, w) and segment.method == "sam" and segment.prompt_negative_xy
+    assert segment.mask.shape == (h, w) and segment.method == seg.method and segment.prompt_negative_xy
     first = segment_salient_object(image, sal, SegmenterConfig(points=1), seg)
     assert np.array_equal(first.mask, masks[chosen])
 
@@ -539,7 +563,7 @@ def test_hf_segmenter_errors_are_one_clear_line(tmp_path: Path, hf_sam_dir: Path
     other = tmp_path / "other"
     other.mkdir()
     (other / "config.json").write_text(json.dumps({"model_type": "bert"}))
-    with pytest.raises(UserError, match="a 'bert' model"):
+    with pytest.raises(UserError, match="a 'bert' model; hf: takes SamModel or Sam2Model folders"):
         make_segmenter(SegmenterConfig(kind=f"hf:{other}"))
     broken = tmp_path / "broken"
     broken.mkdir()

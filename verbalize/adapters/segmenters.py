@@ -397,14 +397,15 @@ HF_MISSING_HINT = ("give a folder holding config.json, the weights and preproces
 
 
 class HFSamSegmenter(PromptedSam):
-    """Segment Anything through Hugging Face transformers' `SamModel` + `SamProcessor`, from local files only.
+    """SAM or SAM 2 through Hugging Face transformers (`SamModel` / `Sam2Model` and their processors), local files only.
 
     Same prompts, mask choice and refinement as `SamSegmenter`: the processor resizes the image and
     scales the (x, y) points and the box itself; negative points get label 0; refinement feeds the
-    chosen low-resolution mask logits back as `input_masks`.
+    chosen low-resolution mask logits back as `input_masks`. `method` is 'sam' or 'sam2' after the
+    folder's `model_type`.
     """
 
-    method: Literal["sam"] = "sam"
+    method: Literal["sam", "sam2"]
 
     def __init__(self, path: str | Path | None = None, *, model: Any = None, processor: Any = None,
                  device: str = "cpu", name: str | None = None) -> None:
@@ -413,10 +414,11 @@ class HFSamSegmenter(PromptedSam):
             if path is None:
                 raise UserError(f"segmenter hf: no model folder given ({HF_MISSING_HINT})")
             model, processor = load_hf_sam(path, device)
-            self._name = name or f"hf SamModel ({Path(path).expanduser().name})"
+            self._name = name or f"hf {type(model).__name__} ({Path(path).expanduser().name})"
         else:
             self._name = name or f"hf {type(model).__name__} (given in memory)"
         self.model = model.to(device).eval()
+        self.method = "sam2" if model.config.model_type == "sam2" else "sam"
         self.processor = processor
         self.device = device
         self._embeddings: Any = None
@@ -425,7 +427,7 @@ class HFSamSegmenter(PromptedSam):
         points, labels = sam_points(prompts)
         box = sam_box(prompts)
         kwargs: dict[str, Any] = {}
-        if len(points):
+        if len(points):  # nesting: image > mask (object) > point > (x, y), for both processors
             kwargs["input_points"] = [[points.astype(np.float64).tolist()]]
             kwargs["input_labels"] = [[labels.tolist()]]
         if box is not None:
@@ -439,8 +441,8 @@ class HFSamSegmenter(PromptedSam):
         extra = {k: inputs[k].to(self.device) for k in ("input_points", "input_labels", "input_boxes") if k in inputs}
         out = self.model(image_embeddings=self._embeddings, input_masks=mask_input,
                          multimask_output=mask_input is None, **extra)
-        masks = self.processor.post_process_masks(out.pred_masks.cpu(), inputs["original_sizes"],
-                                                  inputs["reshaped_input_sizes"])[0][0]
+        sizes = [inputs["original_sizes"]] + ([inputs["reshaped_input_sizes"]] if "reshaped_input_sizes" in inputs else [])
+        masks = self.processor.post_process_masks(out.pred_masks.cpu(), *sizes)[0][0]
         return (np.asarray(masks, dtype=bool), out.iou_scores[0, 0].float().cpu().numpy().astype(np.float64),
                 out.pred_masks[0, 0])
 
@@ -449,21 +451,22 @@ class HFSamSegmenter(PromptedSam):
 
 
 def load_hf_sam(path: str | Path, device: str = "cpu") -> tuple[Any, Any]:
-    """`SamModel` and `SamProcessor` from a local folder; never the network. Errors are one line."""
+    """`SamModel` / `Sam2Model` and the matching processor from a local folder; never the network. Errors are one line."""
     p = Path(path).expanduser()
     if not (p / "config.json").is_file():
         raise UserError(f"{p}: Hugging Face SAM model not found ({HF_MISSING_HINT})")
-    from transformers import AutoConfig, SamModel, SamProcessor
+    from transformers import AutoConfig, Sam2Model, Sam2Processor, SamModel, SamProcessor
 
     try:
         kind = AutoConfig.from_pretrained(p, local_files_only=True).model_type
     except Exception as e:
         raise UserError(f"{p}: cannot read config.json ({_first_line(e)})") from None
-    if kind != "sam":
-        raise UserError(f"{p}: a '{kind}' model; hf: takes SamModel folders (model_type 'sam')")
+    classes: dict[str, tuple[Any, Any]] = {"sam": (SamModel, SamProcessor), "sam2": (Sam2Model, Sam2Processor)}
+    if kind not in classes:
+        raise UserError(f"{p}: a '{kind}' model; hf: takes SamModel or Sam2Model folders (model_type 'sam' or 'sam2')")
     try:
-        model: Any = SamModel.from_pretrained(p, local_files_only=True)
-        processor = SamProcessor.from_pretrained(p, local_files_only=True)
+        model: Any = classes[kind][0].from_pretrained(p, local_files_only=True)
+        processor = classes[kind][1].from_pretrained(p, local_files_only=True)
     except Exception as e:  # missing weights or preprocessor_config.json, corrupt files
         raise UserError(f"{p}: cannot load as a Hugging Face SAM model ({_first_line(e)})") from None
     return model.to(device).eval(), processor

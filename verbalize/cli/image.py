@@ -34,7 +34,7 @@ def _out_dirs(out: Path, names: list[str]) -> list[Path]:
 def explain(
     images: Annotated[list[str] | None, typer.Argument(help="image files (several reuse the loaded models)")] = None,
     method: Annotated[str | None, typer.Option(help="saliency method (default gradcam); see `verbalize methods`")] = None,
-    segmenter: Annotated[str | None, typer.Option(help="auto | grabcut | sam | sam2 (need a checkpoint) | hf:/folder (a local Hugging Face SamModel); auto uses SAM when a checkpoint is configured, else GrabCut")] = None,
+    segmenter: Annotated[str | None, typer.Option(help="auto | grabcut | sam | sam2 (need a checkpoint) | hf:/folder (a local Hugging Face SamModel or Sam2Model); auto uses SAM when a checkpoint is configured, else GrabCut")] = None,
     out: Annotated[Path, typer.Option(help="output folder (one sub-folder per image when several)")] = Path("verbalize-out"),
     config: Annotated[Path | None, typer.Option(help="YAML config file")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed for SHAP, LIME and sampling")] = None,

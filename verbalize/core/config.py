@@ -99,7 +99,7 @@ def _warn_once(message: str) -> None:
 class SegmenterConfig(_Section):
     kind: str = Field(
         default="auto", pattern=r"^(auto|sam|sam2|grabcut|hf:.+)$",
-        description="auto | sam | sam2 | grabcut | hf:/folder (a Hugging Face SamModel saved locally); "
+        description="auto | sam | sam2 | grabcut | hf:/folder (a Hugging Face SamModel or Sam2Model saved locally); "
                     "'auto' uses SAM when a checkpoint is configured, GrabCut otherwise",
     )
     sam_checkpoint: str | None = None
