@@ -35,6 +35,9 @@ $(VENV)/.install: $(VENV)/.torch pyproject.toml
 
 $(VENV)/.install-test: $(VENV)/.install
 	$(PIP) install -q -e '.[test]'
+	# Quantus checks our localisation metrics in the tests; its declared deps would swap our headless OpenCV
+	# for the GUI build, so it comes without them (it needs nothing we do not have).
+	$(PIP) install -q --no-deps quantus==0.6.0
 	$(BIN)/python -m playwright --version >/dev/null
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	touch $@

@@ -21,6 +21,8 @@ from verbalize.eval.agreement import (
     ranking,
     sign_agreement,
     signed_rank_agreement,
+    tie_spread,
+    tied_share,
 )
 
 # Ten tokens, so k = max(floor(0.2 * 10), 1) = 2.
@@ -90,14 +92,16 @@ def test_ties_are_broken_by_position_deterministically():
     a = [0.5, 0.5, 0.5, 0.1, 0.1]
     b = [0.1, 0.5, 0.5, 0.5, 0.0]
     # top-2: a -> [0, 1], b -> [1, 2]
-    assert feature_agreement(a, b, k=2) == pytest.approx(1 / 2)
-    assert rank_agreement(a, b, k=2) == 0.0
-    assert [feature_agreement(a, b, k=2) for _ in range(5)] == [0.5] * 5
+    assert feature_agreement(a, b, k=2, ties="position") == pytest.approx(1 / 2)
+    assert rank_agreement(a, b, k=2, ties="position") == 0.0
+    assert [feature_agreement(a, b, k=2, ties="position") for _ in range(5)] == [0.5] * 5
 
 
 def test_identical_explanations_agree_perfectly():
+    no_ties = [0.1, -0.9, 0.5, 0.0, 0.3, -0.2, 0.05, 0.4, -0.6, 0.25]
     for name, fn in ((e.name, e.obj) for e in AGREEMENT_METRICS):
-        assert fn(A10, A10) == pytest.approx(1.0), name
+        assert fn(no_ties, no_ties) == pytest.approx(1.0), name
+        assert fn(A10, A10, ties="position") == pytest.approx(1.0), name
 
 
 def test_undefined_cases_are_nan_not_errors():
@@ -180,7 +184,89 @@ def test_mean_matrices_average_texts_and_skip_nan():
     assert math.isnan(one["rank_correlation"].get("x", "y"))
     assert two["rank_correlation"].get("x", "y") == pytest.approx(1.0)
     assert mean["rank_correlation"].get("x", "y") == pytest.approx(1.0)
-    # IoU of the top-1 sets: text one {0} vs {1} = 0, text two {2} vs {2} = 1
-    assert mean["iou"].get("x", "y") == pytest.approx(0.5)
+    # IoU of the top-1 sets: text one: any of the three tied x tokens vs {1} = 1/3 expected,
+    # text two {2} vs {2} = 1
+    assert mean["iou"].get("x", "y") == pytest.approx((1 / 3 + 1) / 2)
     assert math.isnan(mean_matrices([one])["rank_correlation"].get("x", "x"))  # NaN everywhere stays NaN
     assert mean_matrices([]) == {}
+
+
+# --------------------------------------------------------------------------- ties (issue 12)
+
+ZEROS10 = [0.0] * 10  # k = 2
+
+
+def test_two_all_zero_explanations_do_not_agree_perfectly():
+    k, n = 2, 10
+    assert feature_agreement(ZEROS10, ZEROS10) == pytest.approx(k / n)
+    assert rank_agreement(ZEROS10, ZEROS10) == pytest.approx(1 / n)
+    assert pairwise_rank_agreement(ZEROS10, ZEROS10) == pytest.approx(0.5)
+    # |I| = 2 with p 1/45, 1 with p 16/45 (IoU 1/3), else 0
+    assert iou(ZEROS10, ZEROS10) == pytest.approx((1 + 16 / 3) / 45)
+    # zero carries no sign, whatever the tie mode
+    for ties in ("expected", "position", "epsilon"):
+        assert sign_agreement(ZEROS10, ZEROS10, ties=ties) == 0.0
+        assert signed_rank_agreement(ZEROS10, ZEROS10, ties=ties) == 0.0
+    # the old behaviour, kept as an option, rewards the ties
+    assert feature_agreement(ZEROS10, ZEROS10, ties="position") == 1.0
+    assert pairwise_rank_agreement(ZEROS10, ZEROS10, ties="position") == 1.0
+
+
+TA = [0.9, 0.5, 0.5, 0.0, 0.0]
+TB = [0.9, 0.0, 0.5, 0.5, 0.0]
+# k = 2: token 0 is in both top-2 sets; a's second place goes to token 1 or 2, b's to 2 or 3
+
+
+def test_the_three_tie_modes_against_hand_computed_values():
+    # expected: token 2 is in both with probability 1/2 · 1/2
+    assert feature_agreement(TA, TB, k=2) == pytest.approx((1 + 0.25) / 2)
+    assert rank_agreement(TA, TB, k=2) == pytest.approx((1 + 0.25) / 2)
+    assert sign_agreement(TA, TB, k=2) == pytest.approx((1 + 0.25) / 2)
+    # IoU: {0,2} vs {0,2} = 1 with p 1/4, else 1/3
+    assert iou(TA, TB, k=2) == pytest.approx(0.25 * 1 + 0.75 / 3)
+    # position: a -> {0, 1}, b -> {0, 2}
+    assert feature_agreement(TA, TB, k=2, ties="position") == pytest.approx(0.5)
+    assert rank_agreement(TA, TB, k=2, ties="position") == pytest.approx(0.5)
+    assert iou(TA, TB, k=2, ties="position") == pytest.approx(1 / 3)
+    # epsilon: U(-1e-3, 1e-3) on every key, one independent seeded stream per explanation
+    for seed in range(5):
+        ea = np.random.default_rng([seed, 0]).uniform(-1e-3, 1e-3, 5)
+        eb = np.random.default_rng([seed, 1]).uniform(-1e-3, 1e-3, 5)
+        ta = set(np.argsort(-(np.abs(TA) + ea))[:2].tolist())
+        tb = set(np.argsort(-(np.abs(TB) + eb))[:2].tolist())
+        assert feature_agreement(TA, TB, k=2, ties="epsilon", seed=seed) == len(ta & tb) / 2
+        assert iou(TA, TB, k=2, ties="epsilon", seed=seed) == len(ta & tb) / len(ta | tb)
+    # epsilon never reorders scores further apart than the noise
+    assert feature_agreement(A10, B10, ties="epsilon") == feature_agreement(A10, B10, ties="position")
+
+
+def test_pairwise_rank_agreement_counts_a_tied_pair_as_half_agreeing():
+    # pairs of TA/TB by |score|: 10 pairs; hand count with P(before) = 1/2 on ties
+    a, b = np.abs(TA), np.abs(TB)
+    total = 0.0
+    for i, j in combinations(range(5), 2):
+        pa = 1.0 if a[i] > a[j] else 0.0 if a[i] < a[j] else 0.5
+        pb = 1.0 if b[i] > b[j] else 0.0 if b[i] < b[j] else 0.5
+        total += pa * pb + (1 - pa) * (1 - pb)
+    assert pairwise_rank_agreement(TA, TB) == pytest.approx(total / 10)
+    # token 0 before all (4), (1,2) .5, (1,3) 0, (1,4) .5, (2,3) .5, (2,4) 1, (3,4) .5
+    assert total / 10 == pytest.approx(0.7)
+
+
+def test_the_expected_value_is_the_mean_of_random_tie_breakings():
+    rng = np.random.default_rng(3)
+    a = rng.choice([0.0, 0.1, 0.5], 12)
+    b = rng.choice([0.0, -0.1, 0.2], 12)
+    for name in ("feature_agreement", "rank_agreement", "sign_agreement", "pairwise_rank_agreement", "iou"):
+        fn = AGREEMENT_METRICS.get(name).obj
+        mean, spread = tie_spread(fn, a, b, draws=2000)
+        assert mean == pytest.approx(fn(a, b), abs=4 * spread / math.sqrt(2000) + 1e-9), name
+        assert spread > 0, name
+    assert tie_spread(feature_agreement, A10[:4], B10[:4]) == (feature_agreement(A10[:4], B10[:4]), 0.0)
+
+
+def test_tied_share_and_bad_tie_mode():
+    assert tied_share([0.0, 0.0, 0.3, -0.3, 0.1]) == pytest.approx(4 / 5)  # |0.3| twice, 0 twice
+    assert tied_share([0.0, 0.0, 0.3, -0.3, 0.1], rank_by="signed") == pytest.approx(2 / 5)
+    with pytest.raises(ValueError, match="ties"):
+        feature_agreement([1, 2], [1, 2], ties="coin")  # type: ignore[arg-type]

@@ -101,6 +101,10 @@ def test_web_page_upload_round_trip_and_llm_text_stays_text(page: Page, tmp_path
         assert "Egyptian cat" in page.locator("#prediction").inner_text()
         assert page.locator(".verbalization .badge", has_text="fidelity 1.00").count() == 1
         assert page.locator("#verbalizations mark.claim.supported").count() >= 5
+        # each claim shows its subject and the fact it was checked against, on hover and in the table
+        tip = page.locator("#verbalizations mark.claim.supported").first.get_attribute("title") or ""
+        assert "supported · label · Egyptian cat · label = Egyptian cat" in tip
+        assert page.locator("#verbalizations table.claims th", has_text="fact").count() == 1
         assert page.locator("#metrics tr").count() == 8
         _shot(page, tmp_path / "web.png")
         _shot(page, (DOCS or tmp_path) / "web.png", height=1500)

@@ -105,7 +105,7 @@ def test_no_private_name_is_imported_or_used_across_modules() -> None:
 
 def test_registries_list_what_the_help_and_the_service_offer() -> None:
     assert {"gradcam", "shap", "occlusion", "lime"} <= set(SALIENCY_METHODS.names())
-    assert TEXT_METHODS.names() == ["occlusion", "lime", "shap"]
+    assert TEXT_METHODS.names()[:3] == ["occlusion", "lime", "shap"]
     assert {e.meta["prefix"] for e in LLM_BACKENDS} == {"local:", "openai:", "langchain:"}
     assert "shared_prefix" in LLM_BACKENDS.get("local").meta["capabilities"]
     for e in AGREEMENT_METRICS:

@@ -60,6 +60,7 @@ def test_model_text_is_escaped_and_claims_marked(run_dir: Path, cli_result) -> N
     assert "&lt;b&gt;evil-model&lt;/b&gt;" in html
     assert "failed: broken.png: not an image (unrecognised format) &lt;script&gt;x&lt;/script&gt;" in html
     assert html.count("<script") == 0
+    assert "<th>subject</th><th>fact</th>" in html  # each claim's subject and fact in the claim table
 
 
 def test_exports_round_trip(run_dir: Path, cli_result) -> None:
@@ -133,3 +134,12 @@ def test_secrets_in_the_run_config_are_not_shown() -> None:
     html = render_report([], {"name": "r", "config": {"llm": {"backend": "openai:gpt@https://user:hunter2@h/v1",
                                                                "api_key": "sk-secret"}}})
     assert "hunter2" not in html and "sk-secret" not in html and "***" in html
+
+
+
+def test_claims_show_their_subject_and_fact_on_hover() -> None:
+    text = "The model is 80% sure it is a tiger cat."
+    claims = [{"start": 13, "end": 16, "status": "contradicted", "kind": "probability", "subject": "tiger cat",
+               "fact": "p_alt1 = 0.0841", "reason": "p(tiger cat) = 0.0841"}]
+    out = str(highlight_claims(text, claims))
+    assert 'title="contradicted · probability · tiger cat · p_alt1 = 0.0841: p(tiger cat) = 0.0841"' in out

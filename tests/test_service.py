@@ -299,3 +299,12 @@ def test_a_job_cut_off_by_a_restart_resumes_and_finishes(tmp_path: Path) -> None
         items = list(store.items(store.get_run("restart").id))
     assert sorted(i.item_key for i in items) == ["0-chelsea.png", "1-coffee.png", "2-chelsea.png"]
     assert [i.result["prediction"]["label"] for i in items] == ["Egyptian cat", "espresso", "Egyptian cat"]
+
+
+def test_a_gradient_method_and_best_run_through_the_service(client) -> None:  # type: ignore[no-untyped-def]
+    r = client.post("/v1/explain/image", **_upload(method="integrated-gradients", segmenter="grabcut"))
+    assert r.status_code == 200, r.text
+    ex = r.json()["explanation"]
+    assert ex["attribution"]["method"] == "integrated-gradients" and ex["attribution"]["params"]["baseline"] == "black"
+    bad = client.post("/v1/explain/image", **_upload(method="no-such-method"))
+    assert bad.status_code == 400 and "integrated-gradients" in bad.json()["error"]

@@ -137,7 +137,7 @@ def test_verification_marks_true_and_false_claims() -> None:
     assert ("sign", "positive", "supported") in got
     assert ("sign", "negative", "supported") in got  # "not" scores -0.3
     assert ("word", "terrible", "contradicted") in got  # not in the text
-    assert ("comparison", "most important", "contradicted") in got  # "story" 0.3 < "wonderful" 0.9
+    assert ("word_top", "story", "contradicted") in got  # "story" 0.3 < "wonderful" 0.9
     assert ("label", "negative", "contradicted") in got
     assert v.supported == 8 and v.contradicted == 4  # 4 words, 1 number, 2 signs, 1 label hold
     assert v.fidelity == pytest.approx(8 / 12)

@@ -34,7 +34,7 @@ def test_true_claims_are_supported(facts: FactSheet) -> None:
     m = marks(text, facts)
     assert m["80%"] == m["Egyptian cat"] == m["tiger cat"] == m["67%"] == "supported"
     assert m["0.5 percent"] == m["0.27"] == m["drop"] == "supported"
-    assert m["Most of the saliency lies on the object"] == "supported"
+    assert m["Most"] == "supported"  # most (> 50%) of the saliency lies in the segment (80%)
     assert verify_text(text, facts).fidelity == 1.0
 
 
@@ -47,9 +47,8 @@ def test_false_claims_are_contradicted(facts: FactSheet) -> None:
     assert m["upper left"] == "contradicted"  # 5% of the saliency, not the region
     assert m["raises"] == "contradicted"  # p drops from 0.80 to 0.005 without the object
     assert m["golden retriever"] == "contradicted"  # not in the model's top 6
-    assert m["the object"] == "supported"  # a segment does exist
     v = verify_text(text, facts, ["golden retriever"])
-    assert (v.supported, v.contradicted) == (1, 5) and v.fidelity == pytest.approx(1 / 6)
+    assert (v.supported, v.contradicted) == (0, 5) and v.fidelity == 0
 
 
 def test_unverifiable_claims_do_not_count(facts: FactSheet) -> None:

@@ -8,18 +8,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["explain_image", "compare_self_explanations", "load_config", "Config"]
+__all__ = ["explain_image", "compare_self_explanations", "load_config", "Config", "verify", "verify_text_attribution"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from verbalize.core.config import Config, load_config
     from verbalize.pipeline.image.explainer import explain_image
+    from verbalize.pipeline.image.verify import verify
     from verbalize.pipeline.text.study import compare_self_explanations
+    from verbalize.pipeline.text.verify import verify_text_attribution
 
 _LAZY = {
     "explain_image": "verbalize.pipeline.image.explainer",
     "compare_self_explanations": "verbalize.pipeline.text.study",
     "load_config": "verbalize.core.config",
     "Config": "verbalize.core.config",
+    "verify": "verbalize.pipeline.image.verify",
+    "verify_text_attribution": "verbalize.pipeline.text.verify",
 }
 
 

@@ -24,6 +24,7 @@ COMMANDS: list[tuple[str, Callable[..., Any]]] = [
     ("verify", image.verify),
     ("explain-text", explain_text.explain_text),
     ("self-explain", text.self_explain),
+    ("compare", text.compare),
     ("verbalize-text", text.verbalize_text),
     ("batch", batch.batch),
     ("report", service.report),

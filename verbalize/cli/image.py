@@ -11,6 +11,7 @@ from rich.table import Table
 
 from verbalize.cli.console import STATUS_STYLE, bars, console, err_console, load_config, progress_factory
 from verbalize.core.errors import UserError
+from verbalize.pipeline.image.localize import parse_box
 
 
 def _perturbs(method: str) -> bool:
@@ -45,6 +46,9 @@ def explain(
     sam_checkpoint: Annotated[str | None, typer.Option(help="SAM checkpoint file (or VERBALIZE_SAM_CHECKPOINT)")] = None,
     sample: Annotated[str | None, typer.Option(help="explain a packaged sample image: chelsea, coffee, astronaut, rocket, grace_hopper, china")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the explanation JSON instead of the summary")] = False,
+    box: Annotated[str | None, typer.Option(help="ground truth x0,y0,x1,y1 (original pixels): adds the pointing "
+                                            "game and the saliency mass inside it")] = None,
+    mask: Annotated[Path | None, typer.Option(help="ground truth mask image (non-zero = the object), as --box")] = None,
 ) -> None:
     """Classify each image, compute a saliency map, segment the salient object and explain it in words."""
     from verbalize.pipeline.image.samples import sample_path
@@ -63,6 +67,9 @@ def explain(
                                   "seed": seed, "model.name": model, "model.target_layer": layer,
                                   "verbalizers": verbalizers, "llm.backend": llm,
                                   "segmenter.sam_checkpoint": sam_checkpoint})
+    box_xyxy = parse_box(box) if box else None
+    if mask is not None and not mask.is_file():
+        raise UserError(f"{mask}: mask file not found")
     # Check every file before loading models: a typo costs a second, not a model load.
     from verbalize.pipeline.image.io import load_image
 
@@ -76,7 +83,7 @@ def explain(
     for source, out_dir in zip(sources, _out_dirs(out, sources), strict=True):
         try:
             with progress_factory(_perturbs) as factory:
-                result = explainer.explain(source, progress=factory)  # type: ignore[arg-type]
+                result = explainer.explain(source, progress=factory, box=box_xyxy, mask=mask)  # type: ignore[arg-type]
             result.write(out_dir)
         except UserError as e:
             err_console.print(f"error: {e}", markup=False, highlight=False)
@@ -101,6 +108,10 @@ def _print_summary(ex, out_dir: Path) -> None:  # type: ignore[no-untyped-def]
                   f"most in the {f.saliency_region} · segment: {ex.segment.method}, {f.segment_area:.0%} of the image, "
                   f"{f.saliency_in_segment:.0%} of the saliency · deletion AUC {f.deletion_auc:.3f} · "
                   f"insertion AUC {f.insertion_auc:.3f}", highlight=False)
+    if ex.localization is not None:
+        loc = ex.localization
+        console.print(f"ground truth: pointing game {'hit' if loc.pointing_game else 'miss'} · "
+                      f"{loc.relevance_mass:.0%} of the positive saliency inside it", highlight=False)
     for v in ex.verbalizations:
         fid = v.verification.fidelity if v.verification else None
         tag = f"fidelity {fid:.2f} ({v.verification.supported}/{v.verification.supported + v.verification.contradicted})" \
@@ -116,13 +127,13 @@ def verify(
     text: Annotated[str | None, typer.Option(help="the text to check")] = None,
     text_file: Annotated[Path | None, typer.Option(help="read the text from this file")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the verification as JSON")] = False,
+    extractor: Annotated[str | None, typer.Option(help="rules (default, offline) or llm (reads the claims with "
+                                                       "--llm / llm.backend; the same rules check them)")] = None,
+    llm: Annotated[str | None, typer.Option(help="local | local:/path.gguf | openai:MODEL[@URL]")] = None,
+    config: Annotated[Path | None, typer.Option(help="a YAML config file")] = None,
 ) -> None:
     """Check any text (yours, an LLM's, another tool's) claim by claim against an explanation's fact sheet."""
-    from pydantic import ValidationError
-
-    from verbalize.adapters.vision import imagenet_labels
-    from verbalize.pipeline.image.types import Explanation
-    from verbalize.pipeline.image.verify import verify_text
+    from verbalize.pipeline.image.verify import verify as verify_explanation
 
     if (text is None) == (text_file is None):
         raise UserError("give exactly one of --text or --text-file")
@@ -130,23 +141,25 @@ def verify(
         if not text_file.is_file():
             raise UserError(f"{text_file}: file not found")
         text = text_file.read_text(encoding="utf-8", errors="replace")
-    if not explanation.is_file():
-        raise UserError(f"{explanation}: file not found")
-    try:
-        ex = Explanation.model_validate_json(explanation.read_bytes())
-    except ValidationError as e:
-        raise UserError(f"{explanation}: not an explanation.json ({e.errors()[0]['msg']})") from None
-    result = verify_text(text or "", ex.facts, imagenet_labels())
+    cfg = load_config(config, **{"verification.extractor": extractor, "llm.backend": llm})
+    backend = None
+    if cfg.verification.extractor == "llm":
+        from verbalize.adapters.llm import make_backend
+
+        backend = make_backend(cfg.llm)
+    result = verify_explanation(text or "", explanation, extractor=cfg.verification.extractor, backend=backend,
+                                prompts_dir=cfg.llm.prompts_dir)
     if as_json:
         console.print_json(result.model_dump_json())
         return
-    table = Table("claim", "kind", "mark", "why")
+    table = Table("claim", "kind", "subject", "fact", "mark", "why")
     for c in result.claims:
-        table.add_row(c.text, c.kind, f"[{STATUS_STYLE[c.status]}]{c.status}[/]", c.reason)
+        table.add_row(c.text, c.kind, c.subject or "", c.fact or "", f"[{STATUS_STYLE[c.status]}]{c.status}[/]",
+                      c.reason)
     console.print(table)
     fid = "n/a (no checkable claims)" if result.fidelity is None else f"{result.fidelity:.2f}"
     console.print(f"fidelity {fid}: {result.supported} supported, {result.contradicted} contradicted, "
-                  f"{result.unverifiable} unverifiable", highlight=False)
+                  f"{result.unverifiable} unverifiable ({result.extractor} extractor)", highlight=False)
 
 
 def models_pull(name: Annotated[str, typer.Argument(help="sam-vit-b, sam-vit-l or sam-vit-h")]) -> None:

@@ -37,6 +37,43 @@ def _progress(description: str) -> Iterator[Any]:
 
 
 
+# ------------------------------------------------------------------------------ compare
+
+
+def compare(
+    input: Annotated[Path, typer.Argument(help="JSON Lines, one text per line: 'tokens' (or 'text'), optional 'id', "
+                                               "'label', 'prediction', and 'explanations': {name: [one score per token]}")],
+    llm: Annotated[str | None, typer.Option(help="also measure faithfulness on this LLM (local, openai:MODEL[@URL], …)")]
+    = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="also measure faithfulness on this classifier: "
+                                              "vader, llm:SPEC or a Hugging Face classifier directory")] = None,
+    labels: Annotated[str | None, typer.Option(help="class names, comma-separated (llm: models)")] = None,
+    ties: Annotated[str, typer.Option(help="tie handling: expected (mean over random tie orders), position, epsilon")]
+    = "expected",
+    seed: Annotated[int, typer.Option(help="seed for the epsilon and random tie modes")] = 0,
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("compare-out"),
+) -> None:
+    """Score explanations made elsewhere (your SHAP runs, a paper's published ones) with the study's metrics."""
+    from verbalize.pipeline.text.compare import compare_explanations, read_explained_file
+
+    if llm and model:
+        raise UserError("give --llm or --model, not both")
+    if ties not in ("expected", "position", "epsilon", "random"):
+        raise UserError(f"--ties must be expected, position, epsilon or random, got {ties!r}")
+    records = read_explained_file(input)  # checked before any model loads
+    classifier = None
+    spec = f"llm:{llm}" if llm else model
+    if spec:
+        from verbalize.adapters.text import load_text_classifier
+
+        classifier = load_text_classifier(spec, labels=split_list(labels) or None)
+    result = compare_explanations(records, classifier=classifier, labels=split_list(labels) or None,
+                                  ties=ties, seed=seed, source=input.name)  # type: ignore[arg-type]
+    paths = result.write(out)
+    _print_agreement(result)
+    console.print(f"wrote {len(paths)} files to {out}/ (study.html)")
+
+
 # ------------------------------------------------------------------------------ self-explain
 
 
@@ -59,6 +96,11 @@ def self_explain(
     shap_max_evals: Annotated[int | None, typer.Option(min=1, help="SHAP evaluations per text")] = None,
     max_tokens: Annotated[int | None, typer.Option(min=1, help="generation budget per answer (default: llm.max_tokens)")] = None,
     llm_verbalization: Annotated[bool, typer.Option(help="also verbalize each reference attribution with the LLM")] = False,
+    ties: Annotated[str, typer.Option(help="agreement: tied scores by expected (mean over random orders), position "
+                                           "or epsilon (Huang et al.)")] = "expected",
+    structured: Annotated[bool, typer.Option(help="ask for JSON under a schema the backend enforces (OpenAI "
+                                                  "response_format, llama.cpp, constrained decoding locally), so every "
+                                                  "answer parses; default: free text, as the paper")] = False,
 ) -> None:
     """Compare an LLM's self-explanations with occlusion, LIME and SHAP on the same model (Huang et al. 2023)."""
     from verbalize.pipeline.text.inputs import read_texts
@@ -71,7 +113,8 @@ def self_explain(
     try:
         options = StudyOptions(labels=label_list, task_prompt=task_prompt, strategies=split_list(strategies) or [],
                                methods=split_list(methods) or [], lime_samples=lime_samples, shap_max_evals=shap_max_evals,
-                               max_tokens=max_tokens, llm_verbalization=llm_verbalization)
+                               max_tokens=max_tokens, llm_verbalization=llm_verbalization,
+                               structured=structured, ties=ties)
     except ValueError as e:  # pydantic's ValidationError is a ValueError
         errors = getattr(e, "errors", None)
         msg = errors()[0]["msg"] if callable(errors) else str(e)
@@ -94,15 +137,14 @@ def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
 
 def _print_study(result: Any, out: Path, paths: dict[str, Path]) -> None:
     s = result.summary
-    console.print(_table("accuracy", ["strategy", "texts", "parsed", "with gold", "correct", "accuracy"],
-                         [[r.strategy, r.texts, r.parsed, r.with_gold, r.correct, r.accuracy] for r in s.accuracy]))
+    console.print(_table("accuracy", ["strategy", "texts", "label parsed", "scores parsed", "with gold", "correct",
+                                      "accuracy"],
+                         [[r.strategy, r.texts, r.parsed, "–" if r.attributions_parsed is None else r.attributions_parsed,
+                           r.with_gold, r.correct, r.accuracy] for r in s.accuracy]))
     console.print(_table("faithfulness", ["explanation", "texts", "comp ↑", "suff ↓", "DF-MIT", "DF-Frac ↓", "Rank-Del ↑"],
                          [[r.explanation, r.texts, r.comprehensiveness, r.sufficiency, r.df_mit, r.df_frac, r.rank_del]
                           for r in s.faithfulness]))
-    fa = s.agreement.get("feature_agreement")
-    if fa is not None:
-        console.print(_table("feature agreement (mean over texts)", ["", *fa.names],
-                             [[n, *row] for n, row in zip(fa.names, fa.values, strict=True)]))
+    _print_agreement(result)
     failed = [it for it in result.items if it.error]
     for it in failed:
         err_console.print(f"not studied: {it.id}: {it.error}", markup=False, highlight=False)
@@ -112,6 +154,15 @@ def _print_study(result: Any, out: Path, paths: dict[str, Path]) -> None:
                   markup=False, highlight=False)
     if failed:
         raise typer.Exit(1)
+
+
+def _print_agreement(result: Any) -> None:
+    s = result.summary
+    tied = {r.explanation: r.tied_share for r in s.faithfulness}
+    fa = s.agreement.get("feature_agreement")
+    if fa is not None:
+        console.print(_table("feature agreement (mean over texts)", ["", *fa.names, "tied tokens"],
+                             [[n, *row, tied.get(n)] for n, row in zip(fa.names, fa.values, strict=True)]))
 
 
 # ------------------------------------------------------------------------------ verbalize-text

@@ -57,7 +57,9 @@ class SaliencyConfig(BaseModel):
 
     model_config = ConfigDict(extra="allow", protected_namespaces=())
 
-    method: str = Field(default="gradcam", description="a registered saliency method (see `verbalize explain --help`)")
+    method: str = Field(default="gradcam", description="a registered saliency method (see `verbalize methods`)")
+    candidates: list[str] | None = Field(default=None, description="--method best: the methods to compare "
+                                         "(default: saliency.best.candidates)")
 
     @model_validator(mode="before")
     @classmethod
@@ -73,7 +75,7 @@ class SaliencyConfig(BaseModel):
                 merged.setdefault(leaf, value)
                 out[section] = merged
         for key, value in out.items():
-            if key != "method" and not isinstance(value, dict):
+            if key not in ("method", "candidates") and not isinstance(value, dict):
                 raise ValueError(f"'{key}' must be a section of method parameters (a mapping), got {value!r}")
         return out
 
@@ -149,6 +151,12 @@ class LLMConfig(_Section):
     cache_path: str | None = Field(default=None, description="response cache file; default in the user cache dir")
 
 
+class VerificationConfig(_Section):
+    extractor: Literal["rules", "llm"] = Field(
+        default="rules", description="who reads claims out of a text: 'rules' (offline, deterministic) or 'llm' "
+        "(the configured llm.backend fills a JSON schema; the same deterministic code checks the claims)")
+
+
 class Config(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="VERBALIZE_", env_nested_delimiter="__", extra="forbid", protected_namespaces=()
@@ -161,6 +169,7 @@ class Config(BaseSettings):
     facts: FactsConfig = Field(default_factory=FactsConfig)
     scorer: ScorerConfig = Field(default_factory=ScorerConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
+    verification: VerificationConfig = Field(default_factory=VerificationConfig)
     verbalizers: list[str] = Field(default_factory=lambda: ["template"])
     max_image_pixels: int = Field(default=89_478_485, ge=64, description="refuse larger images (decompression bombs)")
 
@@ -183,7 +192,8 @@ class Config(BaseSettings):
             *path, leaf = str(key).split(".")
             node = data
             for i, p in enumerate(path):
-                if i == 1 and path[0] == "saliency" and isinstance(node, dict) and p not in node and p != "method":
+                if i == 1 and path[0] == "saliency" and isinstance(node, dict) and p not in node \
+                        and p not in ("method", "candidates"):
                     node[p] = {}  # a method section that was not set yet
                 if not isinstance(node, dict) or p not in node or not isinstance(node[p], dict):
                     raise UserError(f"overrides: invalid config at '{key}': "

@@ -83,10 +83,13 @@ class Claim(Model):
     end: int
     status: ClaimStatus
     reason: str = ""
+    subject: str | None = Field(default=None, description="what the claim is about: a class, the object, a region")
+    fact: str | None = Field(default=None, description="the fact it was checked against, e.g. 'p_removed = 0.003'")
 
 
 class Verification(Model):
     claims: list[Claim] = Field(default_factory=list)
+    extractor: str = Field(default="rules", description="which extractor read the claims: 'rules' or 'llm'")
 
     @computed_field  # type: ignore[prop-decorator]
     @property

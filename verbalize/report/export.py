@@ -32,6 +32,8 @@ IMAGE_METRICS: dict[str, tuple[str, str]] = {
     "segment_area": ("facts.segment_area", "segment area (share of image)"),
     "p_segment_only": ("facts.p_segment_only", "p(label | segment only)"),
     "p_segment_removed": ("facts.p_segment_removed", "p(label | segment removed)"),
+    "pointing_game": ("localization.pointing_game", "pointing game (map's peak in the given box)"),
+    "relevance_mass": ("localization.relevance_mass", "relevance mass in the given box"),
 }
 
 
@@ -103,8 +105,10 @@ def dig(obj: Any, dotted: str) -> Any:
 
 
 def number(value: Any) -> float | None:
-    """A finite float, or None (missing, NaN, text)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """A finite float, or None (missing, NaN, text); a yes/no (the pointing game) counts as 1 or 0."""
+    if isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, int | float):
         return None
     return float(value) if math.isfinite(value) else None
 

@@ -91,18 +91,18 @@ def heatmap_png(names: Sequence[str], matrix: Sequence[Sequence[float]] | np.nda
     finite = m[np.isfinite(m)]
     lo = vmin if vmin is not None else (min(0.0, float(finite.min())) if finite.size else 0.0)
     hi = vmax if vmax is not None else (max(1.0, float(finite.max())) if finite.size else 1.0)
-    side = max(2.6, 0.75 * len(names) + 1.4)
+    side = max(3.2, 0.9 * len(names) + 1.6)
     fig = Figure(figsize=(side + 0.8, side))
     ax = fig.add_subplot()
     im = ax.imshow(np.ma.masked_invalid(m), cmap="viridis", vmin=lo, vmax=hi)
-    ax.set_xticks(range(len(names)), list(names), rotation=40, ha="right", fontsize=8)
-    ax.set_yticks(range(len(names)), list(names), fontsize=8)
+    ax.set_xticks(range(len(names)), list(names), rotation=40, ha="right", fontsize=11)
+    ax.set_yticks(range(len(names)), list(names), fontsize=11)
     for i in range(len(names)):
         for j in range(len(names)):
             if math.isfinite(m[i, j]):
                 bright = (m[i, j] - lo) / (hi - lo) > 0.6 if hi > lo else False
-                ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=10,
                         color="black" if bright else "white")
-    ax.set_title(title, fontsize=10)
-    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04).ax.tick_params(labelsize=7)
+    ax.set_title(title, fontsize=12)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04).ax.tick_params(labelsize=9)
     return _png(fig)

@@ -47,6 +47,13 @@ AgreementInput = Mapping[str, Any]  # metric -> (names, matrix) or an object wit
 # ---------------------------------------------------------------- markup built in Python
 
 
+def claim_tip(status: str, c: Mapping[str, Any]) -> str:
+    """The hover text of a claim: its mark and kind, the subject and the fact it was checked against, why."""
+    about = " · ".join(str(c[k]) for k in ("subject", "fact") if c.get(k))
+    return (f"{status} · {c.get('kind', '')}" + (f" · {about}" if about else "")
+            + (f": {c['reason']}" if c.get("reason") else ""))
+
+
 def highlight_claims(text: str, claims: Sequence[Mapping[str, Any]] | None) -> Markup:
     """The text with each claim wrapped in <mark class="claim STATUS">; every piece escaped first.
 
@@ -67,8 +74,8 @@ def highlight_claims(text: str, claims: Sequence[Mapping[str, Any]] | None) -> M
     for start, end, c in spans:
         if start < pos:
             continue
-        status = c.get("status") if c.get("status") in STATUSES else "unverifiable"
-        tip = f"{status} · {c.get('kind', '')}" + (f": {c['reason']}" if c.get("reason") else "")
+        status = str(c.get("status")) if c.get("status") in STATUSES else "unverifiable"
+        tip = claim_tip(status, c)
         out.append(str(escape(text[pos:start])))
         out.append(f'<mark class="claim {status}" title="{escape(tip)}">{escape(text[start:end])}</mark>')
         pos = end

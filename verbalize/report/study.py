@@ -2,8 +2,9 @@
 
     OUT/items.jsonl                   one StudyItem per line: text, tokens, every explanation's scores,
                                       predictions, parse status, metrics, LLM calls
-    OUT/accuracy.csv                  accuracy and parse rate per strategy (+ the label probabilities)
-    OUT/faithfulness.csv              mean faithfulness per explanation (self and references)
+    OUT/accuracy.csv                  accuracy, label- and attribution-parse rates per strategy
+                                      (+ the label probabilities)
+    OUT/faithfulness.csv              mean faithfulness and tied-token share per explanation
     OUT/coverage.csv                  template verbalization coverage@k per explanation
     OUT/agreement_<metric>.csv        one mean agreement matrix per metric
     OUT/study.json                    summary, options and provenance (no per-text records)
@@ -101,13 +102,21 @@ def _claim_dicts(v: Any) -> list[Mapping[str, Any]]:
     return [c.model_dump() for c in v.verification.claims] if v.verification else []
 
 
+def never_parsed(result: StudyResult) -> list[str]:
+    """Explanations (self-explanation strategies) without a single parsed answer: their rows and
+    columns of the agreement tables are empty, and the page says why."""
+    return [r.explanation for r in result.summary.faithfulness if r.texts == 0 and r.excluded > 0]
+
+
 def agreement_heatmaps(result: StudyResult) -> list[tuple[str, str]]:
     """(metric, PNG data: URI) per mean agreement matrix."""
     out = []
+    never = set(never_parsed(result))
     for metric, m in result.summary.agreement.items():
         meta = AGREEMENT_METRICS.get(metric).meta
         vmin, vmax = meta["range"]
-        png = heatmap_png(m.names, m.array(), title=meta["title"], vmin=vmin, vmax=vmax)
+        names = [f"{n} (no parsed answer)" if n in never else n for n in m.names]
+        png = heatmap_png(names, m.array(), title=meta["title"], vmin=vmin, vmax=vmax)
         out.append((metric, data_uri(png)))
     return out
 
@@ -117,4 +126,5 @@ def render_study(result: StudyResult) -> str:
     # The run report's environment (templates/, autoescape, fmt, token_heatmap, highlight_claims).
     return environment().get_template("study.html").render(
         result=result, items=result.items, summary=result.summary, heatmaps=agreement_heatmaps(result),
-        claim_dicts=_claim_dicts, titles={e.name: e.meta["title"] for e in AGREEMENT_METRICS})
+        claim_dicts=_claim_dicts, titles={e.name: e.meta["title"] for e in AGREEMENT_METRICS},
+        never_parsed=never_parsed(result), parse_rates={r.strategy: r for r in result.summary.accuracy})

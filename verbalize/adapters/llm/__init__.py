@@ -98,12 +98,13 @@ def make_backend(
 LLM_BACKENDS: Registry[BackendFactory] = Registry("LLM backend")
 """Every backend, by the prefix of its spec (``local:…``, ``openai:…``, ``langchain:…``). An entry's
 `obj` builds the backend from the rest of the spec; its metadata names the spec prefix and the
-backend's capabilities (images, logprobs, shared_prefix), so callers ask for a capability instead
+backend's capabilities (images, logprobs, shared_prefix, json_schema: answers follow a JSON schema
+passed as the ``json_schema`` generation parameter), so callers ask for a capability instead
 of a backend's name."""
 
 
-@LLM_BACKENDS.register("local", prefix="local:", capabilities=("logprobs", "shared_prefix"),
-                       libraries=("torch", "transformers", "gguf"),
+@LLM_BACKENDS.register("local", prefix="local:", capabilities=("logprobs", "shared_prefix", "json_schema"),
+                       libraries=("torch", "transformers", "gguf", "lm-format-enforcer"),
                        description="in-process transformers model; the embedded SmolLM2-135M by default")
 def _local(rest: str, text: str, settings: dict[str, Any]) -> ChatBackend:
     from verbalize.adapters.llm.local import LocalBackend
@@ -111,7 +112,8 @@ def _local(rest: str, text: str, settings: dict[str, Any]) -> ChatBackend:
     return LocalBackend(rest or None, **settings)
 
 
-@LLM_BACKENDS.register("openai", prefix="openai:", capabilities=("images", "logprobs"), libraries=("openai",),
+@LLM_BACKENDS.register("openai", prefix="openai:", capabilities=("images", "logprobs", "json_schema"),
+                       libraries=("openai",),
                        description="OpenAI or any OpenAI-compatible server (vLLM, Ollama, llama.cpp)")
 def _openai(rest: str, text: str, settings: dict[str, Any]) -> ChatBackend:
     from verbalize.adapters.llm.openai import OpenAIBackend

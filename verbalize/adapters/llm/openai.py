@@ -88,7 +88,7 @@ class OpenAIBackend(ChatBackend):
     """`openai:MODEL` (OpenAI) or `openai:MODEL@http://host:port/v1` (any compatible server)."""
 
     backend: ClassVar[str] = "openai"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"images", "logprobs"})
+    capabilities: ClassVar[frozenset[str]] = frozenset({"images", "logprobs", "json_schema"})
     call_errors: ClassVar[tuple[type[BaseException], ...]] = (openai.OpenAIError, httpx.HTTPError, OSError)
 
     def __init__(self, model: str, *, base_url: str | None = None, **kwargs: Any) -> None:
@@ -101,6 +101,9 @@ class OpenAIBackend(ChatBackend):
             weakref.WeakKeyDictionary()
         )
         self.base_url = str(self._client.base_url).rstrip("/")
+        self.schema_style = "json_schema"
+        """How a ``json_schema`` parameter is sent: OpenAI's ``response_format`` json_schema, or
+        llama-cpp-python's ``{"type": "json_object", "schema": …}`` once a server rejected the first."""
         self.logprobs_supported: bool | None = None
         """None until the server answered; False once it rejected or ignored `logprobs` (then they are
         not asked for again and label probabilities come from parsed answers)."""
@@ -135,17 +138,35 @@ class OpenAIBackend(ChatBackend):
 
     def _kwargs(self, request: Request) -> dict[str, Any]:
         params = dict(request.params)
+        schema = params.pop("json_schema", None)
+        if schema is not None:
+            params["response_format"] = (
+                {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}}
+                if self.schema_style == "json_schema" else {"type": "json_object", "schema": schema})
         if self.logprobs_supported is False:
             params.pop("logprobs", None)
             params.pop("top_logprobs", None)
         return {"model": self.model, "messages": to_openai_messages(request), **params}
 
+    def _rejects_schema(self, kwargs: dict[str, Any], e: openai.APIStatusError) -> bool:
+        """A server that does not take OpenAI's json_schema form (llama-cpp-python): switch styles."""
+        if (
+            "response_format" in kwargs
+            and self.schema_style == "json_schema"
+            and (e.status_code in (400, 422) or "json_schema" in str(e))  # llama-cpp-python: a 500
+        ):
+            self.schema_style = "json_object"
+            return True
+        return False
+
     def _complete(self, request: Request) -> Completion:
         kwargs = self._kwargs(request)
         try:
             resp = self._client.chat.completions.create(**kwargs)
-        except openai.BadRequestError as e:
-            if "logprobs" not in kwargs or not _rejects_logprobs(e):
+        except openai.APIStatusError as e:
+            if self._rejects_schema(kwargs, e):
+                return self._complete(request)
+            if not isinstance(e, openai.BadRequestError) or "logprobs" not in kwargs or not _rejects_logprobs(e):
                 raise
             self.logprobs_supported = False
             resp = self._client.chat.completions.create(**self._kwargs(request))
@@ -157,8 +178,10 @@ class OpenAIBackend(ChatBackend):
         kwargs = self._kwargs(request)
         try:
             resp = await client.chat.completions.create(**kwargs)
-        except openai.BadRequestError as e:
-            if "logprobs" not in kwargs or not _rejects_logprobs(e):
+        except openai.APIStatusError as e:
+            if self._rejects_schema(kwargs, e):
+                return await self._acomplete(request)
+            if not isinstance(e, openai.BadRequestError) or "logprobs" not in kwargs or not _rejects_logprobs(e):
                 raise
             self.logprobs_supported = False
             resp = await client.chat.completions.create(**self._kwargs(request))

@@ -16,6 +16,7 @@ from typing import Any
 
 from verbalize.core.errors import InputError
 from verbalize.core.files import jsonl_rows, read_text_file
+from verbalize.pipeline.image.localize import parse_box
 from verbalize.store import ItemSpec
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -87,7 +88,9 @@ def _rows(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> tuple[str, list
             raise InputError(f"{path}: row {n} has both 'path' and 'text'; give one")
         if value_path not in (None, ""):
             kinds.add("image")
-            item_input = {"path": str((path.parent / str(value_path)).resolve())}
+            item_input: dict[str, Any] = {"path": str((path.parent / str(value_path)).resolve())}
+            if row.get("box") not in (None, ""):  # ground truth for the localisation metrics
+                item_input["box"] = parse_box(row["box"])
         elif value_text not in (None, ""):
             kinds.add("text")
             item_input = {"text": str(value_text)}

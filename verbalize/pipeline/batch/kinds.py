@@ -25,7 +25,7 @@ def image_processor(explainer: Any) -> Processor:
     """An item processor over a loaded `ImageExplainer`: the Explanation JSON plus overlay, segment, curves."""
 
     def process(item: Any) -> ItemOutput:
-        result = explainer.explain(item.input["path"], name=item.item_key)
+        result = explainer.explain(item.input["path"], name=item.item_key, box=item.input.get("box"))
         artifacts = {"overlay.png": result.overlay_png(), "segment.png": result.segment_png(),
                      "curves.json": json.dumps(result.curves).encode()}
         return result.explanation.model_dump(mode="json"), artifacts

@@ -10,7 +10,7 @@ import json
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,10 +24,11 @@ from verbalize.core.types import Provenance
 from verbalize.core.versions import library_versions
 from verbalize.pipeline.image.facts import build_fact_sheet
 from verbalize.pipeline.image.io import ImageSource, load_image
+from verbalize.pipeline.image.localize import GroundTruthMask, localize
 from verbalize.pipeline.image.methods import attribute_image, check_sections, method_entry
 from verbalize.pipeline.image.render import overlay, png_bytes, segments_picture
 from verbalize.pipeline.image.segmentation import make_segmenter, segment_salient_objects
-from verbalize.pipeline.image.types import Explanation
+from verbalize.pipeline.image.types import Explanation, MethodScore
 from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS, VerbalizerContext
 from verbalize.pipeline.image.verify import verify_text
 
@@ -91,7 +92,10 @@ class ImageExplainer:
         self.segmenter = make_segmenter(self.config.segmenter, device=self.config.model.device, seed=self.config.seed)
         self._llm = llm
 
-    def explain(self, source: ImageSource, *, progress: ProgressFactory | None = None, name: str | None = None) -> ImageResult:
+    def explain(self, source: ImageSource, *, progress: ProgressFactory | None = None, name: str | None = None,
+                box: Sequence[int] | None = None, mask: GroundTruthMask | None = None) -> ImageResult:
+        """Explain one image; with `box` ([x0, y0, x1, y1] in original pixels) or `mask` (an H x W array
+        or a mask image file), also score how well the map points at that region (`localization`)."""
         cfg = self.config
         timings: dict[str, float] = {}
         t_all = time.perf_counter()
@@ -129,6 +133,9 @@ class ImageExplainer:
             prediction=prediction, saliency=saliency, segment=segment, view=view, view_map=view_map,
             geometry=geometry, scorer=scorer, fill=cfg.facts.fill, curve_steps=cfg.facts.curve_steps,
             threshold=cfg.segmenter.threshold, segments=segments)
+        facts.method = attribution.params.get("chosen", method)
+        if attribution.params.get("ranking"):  # --method best: the candidates, most faithful first
+            facts.method_ranking = [MethodScore.model_validate(r) for r in attribution.params["ranking"]]
         timings["facts"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -154,7 +161,8 @@ class ImageExplainer:
         explanation = Explanation(image=info, prediction=prediction, attribution=attribution, segment=segment,
                                   segments=segments if len(segments) > 1 else [],
                                   facts=facts, verbalizations=verbalizations,
-                                  timings={k: round(v, 4) for k, v in timings.items()}, provenance=provenance)
+                                  timings={k: round(v, 4) for k, v in timings.items()}, provenance=provenance,
+                                  localization=localize(saliency, box=box, mask=mask))
         return ImageResult(explanation=explanation, image=image, saliency=saliency,
                            mask=np.asarray(segment.mask, dtype=bool), curves=curves)
 

@@ -13,13 +13,7 @@ from verbalize.core.scoring import Scorer
 from verbalize.core.types import Prediction
 from verbalize.eval.localization import deletion_insertion
 from verbalize.pipeline.image.methods import baseline
-from verbalize.pipeline.image.types import FactSheet, RegionFacts, Segment
-
-GRID_WORDS = [
-    ["upper left", "upper centre", "upper right"],
-    ["centre left", "centre", "centre right"],
-    ["lower left", "lower centre", "lower right"],
-]
+from verbalize.pipeline.image.types import GRID_WORDS, FactSheet, RegionFacts, Segment
 
 
 def _r(x: float) -> float:

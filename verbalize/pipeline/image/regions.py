@@ -30,8 +30,7 @@ import re
 from verbalize.core.claims import NUMBER, Number
 from verbalize.core.formatting import pct
 from verbalize.core.types import Claim
-from verbalize.pipeline.image.facts import GRID_WORDS
-from verbalize.pipeline.image.types import FactSheet, RegionFacts
+from verbalize.pipeline.image.types import GRID_WORDS, FactSheet, RegionFacts
 
 COUNT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 _CELLS = sorted((w for row in GRID_WORDS for w in row), key=len, reverse=True)

@@ -31,6 +31,26 @@ class Segment(Model):
     seconds: float = 0.0
 
 
+GRID_WORDS = [
+    ["upper left", "upper centre", "upper right"],
+    ["centre left", "centre", "centre right"],
+    ["lower left", "lower centre", "lower right"],
+]
+"""The names of the 3 x 3 saliency grid's cells, rows top to bottom (here, not in facts.py, so that the
+verifier can use them without importing torch)."""
+
+
+class MethodScore(Model):
+    """One candidate map of `--method best` and how faithful it was on this image."""
+
+    method: str
+    title: str = Field(description="the method's name in words, e.g. 'Integrated Gradients'")
+    insertion_auc: float
+    deletion_auc: float
+    road: float = Field(description="mean drop in p(label) as the most salient 10…50% are imputed away")
+    score: float = Field(description="insertion AUC − deletion AUC: what the ranking orders by")
+
+
 class RegionFacts(Model):
     """One of several salient objects: where it is, how much of the evidence it holds, what it does to p(label)."""
 
@@ -64,6 +84,9 @@ class FactSheet(Model):
     insertion_auc: float
     image_width: int
     image_height: int
+    method: str | None = Field(default=None, description="the saliency method whose map this sheet describes")
+    method_ranking: list[MethodScore] = Field(
+        default_factory=list, description="--method best: every candidate's faithfulness, most faithful first")
     regions: list[RegionFacts] = Field(default_factory=list,
                                        description="one entry per salient object when several were segmented, strongest first")
 
@@ -74,6 +97,16 @@ class ImageInfo(Model):
     height: int
     sha256: str
     mode: str = Field(description="the file's original PIL mode, before conversion to RGB")
+
+
+class Localization(Model):
+    """How well the map points at what the user marked (`--box` / `--mask`; a manifest's `box`)."""
+
+    box_xyxy: list[int] | None = Field(default=None, description="the given box, original pixels, x1/y1 exclusive")
+    mask: str | None = Field(default=None, description="the given mask file, when a mask was given")
+    area: float = Field(description="the marked region's share of the image")
+    pointing_game: bool = Field(description="the map's maximum lies inside the marked region (Zhang et al.)")
+    relevance_mass: float = Field(description="share of the positive saliency inside the marked region (Arras et al.)")
 
 
 class Explanation(Model):
@@ -89,3 +122,4 @@ class Explanation(Model):
     verbalizations: list[Verbalization]
     timings: dict[str, float]
     provenance: Provenance
+    localization: Localization | None = None

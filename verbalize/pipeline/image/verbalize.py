@@ -23,10 +23,10 @@ from verbalize.core.config import Config
 from verbalize.core.formatting import pct
 from verbalize.core.registry import Registry
 from verbalize.core.types import Verbalization
-from verbalize.pipeline.image.facts import GRID_WORDS
+from verbalize.pipeline.image.ranking import ranking_sentence
 from verbalize.pipeline.image.regions import region_sentences
 from verbalize.pipeline.image.render import overlay, segment_crop
-from verbalize.pipeline.image.types import FactSheet
+from verbalize.pipeline.image.types import GRID_WORDS, FactSheet
 from verbalize.prompts import load_prompt
 
 if TYPE_CHECKING:
@@ -68,11 +68,20 @@ def template_sentences(f: FactSheet) -> list[str]:
         f"{pct(f.saliency_grid[r][c])} of the positive saliency."
     )
     if f.regions:  # several salient objects: one sentence on their shares, one per object on its effect
-        return sentences + region_sentences(f)
-    sentences.append(
+        sentences += region_sentences(f)
+    else:
+        sentences += _one_object_sentences(f)
+    ranking = ranking_sentence(f)
+    if ranking:
+        sentences.append(ranking)
+    return sentences
+
+
+def _one_object_sentences(f: FactSheet) -> list[str]:
+    sentences = [
         f"{pct(f.saliency_in_segment)} of the positive saliency falls on the object segmented with "
         f"{SEGMENTER_NAMES.get(f.segment_method, f.segment_method)}, which covers {pct(f.segment_area)} of the image."
-    )
+    ]
     if round(100 * f.p_segment_removed) != round(100 * f.probability):
         verb = "lowers" if f.p_segment_removed < f.probability else "raises"
         sentences.append(
@@ -105,15 +114,19 @@ PROMPTS = {"llm": "image_facts_llm", "vlm": "image_facts_vlm"}
 
 
 def facts_as_text(f: FactSheet) -> str:
-    """The fact sheet as short lines, numbers pre-formatted exactly as the verifier will accept them."""
+    """The fact sheet as short lines, numbers pre-formatted exactly as the verifier will accept them, each
+    followed by its fact id (``[p_label]``, see `verify.fact_ids`): the prompts ask the model to cite the id
+    after every number it uses, and the verifier checks a cited number against exactly that fact."""
     lines = [
-        f"- predicted label: '{f.label}' with probability {pct(f.probability)}",
-        "- other likely labels: " + ", ".join(f"'{a.label}' {pct(a.probability)}" for a in f.alternatives[:3]),
+        f"- predicted label: '{f.label}' with probability {pct(f.probability)} [p_label]",
+        "- other likely labels: " + ", ".join(f"'{a.label}' {pct(a.probability)} [p_alt{i}]"
+                                              for i, a in enumerate(f.alternatives[:3], 1)),
         f"- the part of the image with most saliency: the {f.saliency_region}",
         f"- the salient object was segmented with {SEGMENTER_NAMES.get(f.segment_method, f.segment_method)}; "
-        f"it covers {pct(f.segment_area)} of the image and holds {pct(f.saliency_in_segment)} of the positive saliency",
-        f"- probability of '{f.label}' with only the object kept: {pct(f.p_segment_only)}",
-        f"- probability of '{f.label}' with the object removed: {pct(f.p_segment_removed)}",
+        f"it covers {pct(f.segment_area)} [segment_area] of the image and holds {pct(f.saliency_in_segment)} "
+        "[saliency_in_segment] of the positive saliency",
+        f"- probability of '{f.label}' with only the object kept: {pct(f.p_segment_only)} [p_only]",
+        f"- probability of '{f.label}' with the object removed: {pct(f.p_segment_removed)} [p_removed]",
     ]
     lines += [f"- salient region {i + 1}, in the {r.location}: {pct(r.saliency_share)} of the positive saliency; "
               f"probability of '{f.label}' with it removed {pct(r.p_removed)}, with it kept alone {pct(r.p_only)}"

@@ -1,229 +1,556 @@
 """Claim-by-claim verification of a text against a fact sheet: the part no peer has.
 
-A text is split into claims that can be checked mechanically:
+Each sentence is read into claims bound to their **subject** (the predicted label, a ranked
+alternative, any class name of the model, the object/segment, the background, a grid region) and
+checked against exactly one **fact** of the sheet. The rules and thresholds are those of
+`bench/verifier/README.md` ("Tolerances"); each claim's reason states the rule it was checked by.
 
-- **number**: a percentage ("76%", "76 percent") or a decimal ("0.76"). Its clause's keywords
-  choose which fact-sheet values it may refer to (probabilities, saliency shares, the segment's
-  area, AUCs); it is *supported* when one of them equals it at the printed precision (76% matches
-  0.755..0.765), *contradicted* when none does. Bare integers ("3 regions") are *unverifiable*.
-- **label**: the predicted label or a top-5 alternative, or any quoted class name. In a clause
-  that states the prediction ("predicts", "classified as", "identified") the label must be the
-  predicted one; in a runner-up clause it must be the first alternative; a quoted class name the
-  model did not rank in its top 6 is contradicted.
-- **location**: grid words ("upper left", "centre", "left side", "bottom") are supported when the
-  cells they name hold the saliency region (the 3 x 3 cell with the most positive saliency) or
-  at least 40% of the positive saliency.
-- **comparison**: "lowers / drops / falls" or "raises / increases" next to a removal ("removing",
-  "without") or keep-only ("only", "alone") phrase compare p(label | segment removed / only) with
-  p(label); "most of the saliency … object" needs more than half the saliency inside the segment.
-- **object**: mentions of "the object" / "the segment" are supported when a non-empty segment
-  exists.
+- **probability** numbers: bound to the class named in their clause (nearest mention) and to the
+  clause's condition: "with the object removed … 80%" is p(label | object removed), "only the
+  object … 84%" is p(label | object only), "80% … tiger cat" is p(tiger cat). A class outside the
+  model's top 6 has at most the sixth probability. A number bound to no class is p(label).
+- **numbers** as written: digits, percentages, decimals, spelled-out percentages ("eighty-five
+  percent"), fractions and quantity words ("a third", "most", "nearly all", "less than half") and
+  hedges ("about" ±5 points, "nearly" up to 5 points below, "over"/"under" strict); exact numbers
+  match at their printed precision.
+- **shares**: saliency in the segment, in a named grid cell or band; the segment's area; deletion
+  and insertion AUC (and which one is higher).
+- **label**: a class named after a prediction phrase ("predicts", "classifies … as", "top guess",
+  "best guess", "answer") must be the predicted label; after a runner-up phrase, the runner-up;
+  "does not predict X" is true when X is not the label. Class names are read unquoted, case- and
+  plural-insensitively (all 1000 ImageNet names for the embedded model).
+- **change** of p(label) when the object is removed or kept alone (Δ = p_after − p): "barely /
+  hardly / only slightly changes" |Δ| < 0.05; "stays / remains / roughly unchanged / does little"
+  |Δ| < 0.10; "lowers / drops / falls / decreases / less sure" Δ < −0.02; "collapses / plummets /
+  drops sharply" Δ ≤ −0.30 or p_after < p/2; "raises / increases / boosts" Δ > +0.02. A negated
+  verb flips the claim ("does not lower"); "does not change much" means "stays".
+- **location**: a cell ("upper left", "centre") or band ("left side", "top", "bottom row") is
+  right when it holds the saliency region or ≥ 40% of the positive saliency.
+- **object vs background**: "on the object rather than the background" is true when more than
+  half of the positive saliency is in the segment; "on the background rather than the object"
+  when less than half is.
+- **cited facts**: a number followed by a fact id as our LLM/VLM prompts ask (``84% [p_only]``) is
+  checked against exactly that fact; a wrong id is reported as a wrong citation.
 
-What it cannot check: causal language ("because of its whiskers"), visual details (colours,
-textures, parts of the object), anything about data the model was trained on, and numbers whose
-clause has no keyword are matched against every fact value (more lenient). Those claims are not
-extracted, so a fluent but vague text can score 1.0 on few claims: always read `fidelity` next to
-the number of claims.
+What it cannot check: causal language ("because of its whiskers"), visual details, the training
+data. Such sentences give no claims, so a vague text can score 1.0 on few claims: always read
+`fidelity` next to the number of claims.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from verbalize.core.claims import NUMBER, Number, split_spans
+from pydantic import ValidationError
+
+from verbalize.core.claims import Quantity, quantities, sentence_spans, split_spans
+from verbalize.core.errors import UserError
 from verbalize.core.types import Claim, Verification
-from verbalize.pipeline.image.facts import GRID_WORDS
+from verbalize.pipeline.image.ranking import ranking_claims
 from verbalize.pipeline.image.regions import region_claims
-from verbalize.pipeline.image.types import FactSheet
+from verbalize.pipeline.image.types import GRID_WORDS, Explanation, FactSheet
 
-_CLAUSE_SPLIT = re.compile(r"[;,:()]|\s(?:which|where|while|and|but|whereas)\s", re.I)
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
+IMAGENET_LABELS_FILE = Path(__file__).with_name("imagenet_labels.txt")
 
-_CONTEXTS: dict[str, tuple[str, ...]] = {
-    "auc": ("auc", "deletion", "insertion", "curve"),
-    "area": ("area", "covers", "covering", "occupies", "size", "of the image", "of the picture"),
-    "saliency": ("saliency", "salient", "attention", "attribution", "evidence", "focus", "importance", "heat"),
-    "probability": ("probab", "confiden", "sure", "certain", "likely", "chance", "runner-up", "predict", "score",
-                    "gives", "drops", "falls", "rises", "lowers", "raises"),
-}
 
-_PREDICTION_WORDS = re.compile(r"\b(predict\w*|classif\w*|identif\w*|recogni\w*|labels? (?:it|this|the image)|thinks)\b", re.I)
-_RUNNER_UP_WORDS = re.compile(r"\b(runner-up|second|next most likely|next best)\b", re.I)
-_DOWN = re.compile(r"\b(lower\w*|drop\w*|fall\w*|falls|decreas\w*|reduc\w*|less|declin\w*|collapse\w*)\b", re.I)
-_UP = re.compile(r"\b(rais\w*|rise\w*|rises|increas\w*|higher|more likely|grow\w*|boost\w*)\b", re.I)
-_REMOVED = re.compile(r"\b(remov\w*|without|delet\w*|hid\w*|mask\w* out|taken away|erase\w*)\b", re.I)
-_ONLY = re.compile(r"\b(only|alone|just the|keeping)\b", re.I)
-_MOST_IN_OBJECT = re.compile(r"\bmost (?:of )?(?:the )?(?:positive )?(?:saliency|attention|evidence)\b[^.]*\b(object|segment)", re.I)
-_OBJECT = re.compile(r"\b(the|that|this) (object|segment|segmented (?:object|region))\b", re.I)
+@lru_cache(maxsize=1)
+def imagenet_class_names() -> tuple[str, ...]:
+    """The 1000 ImageNet class names of the embedded model, read without importing torch."""
+    return tuple(IMAGENET_LABELS_FILE.read_text(encoding="utf-8").splitlines())
 
-_LOCATIONS: dict[str, set[tuple[int, int]]] = {}
+
+VARIANTS = {"tabby": ("tabby cat",), "Egyptian cat": ("Egyptian Mau",), "moped": ("motorized bicycle",),
+            "motor scooter": ("scooter",), "military uniform": ("army uniform",)}
+"""Common ways a writer names a class differently from its label."""
+
+GENERIC_NAMES = {"mask", "screen", "monitor", "window screen", "switch", "plate", "web site", "envelope",
+                 "shield", "space bar", "book jacket", "comic book", "jigsaw puzzle", "crossword puzzle",
+                 "menu", "grid"}
+"""Class names that are also words of an explanation ("the object mask"): read only when ranked or quoted."""
+
+_CLAUSE = re.compile(r";|,\s+(?:and|which|while|but|whereas)\s|\s(?:but|whereas|while)\s", re.I)
+_NEGATION = re.compile(r"\b(?:not|never|no longer|n't)\b|\w+n't\b", re.I)
+
+_FACT_AUC = re.compile(r"\b(deletion|insertion)\b", re.I)
+_AUC = re.compile(r"\b(auc|area under|curve)\b", re.I)
+_SALIENCY = re.compile(r"\b(saliency|salient (?:cell|part|region|area)|attention|attribution|evidence|heat ?map|"
+                       r"hot ?spot|highlight\w*|grid)\b", re.I)
+_AREA = re.compile(r"\b(covers?|covering|fills?|filling|occup\w+|takes? up|area|size)\b|\bof the (?:image|picture|"
+                   r"frame|photo)\b", re.I)
+_PROBABILITY = re.compile(r"\b(probab\w*|confiden\w*|sure|certain|likely|chance|predict\w*|gets?|gives?|yields?|"
+                          r"receives?|scores?|assigns?|keeps?|leaves?)\b", re.I)
+_ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
+                   r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
+_REMOVED = re.compile(r"\b(?:remov\w*|without|delet\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
+                      r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
+_PRED = re.compile(r"\b(predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
+                   r"answer)|best guess|answer|thinks?|labels?|labelled|decides?|comes? out on top|identif\w+|"
+                   r"recogni[sz]\w*|sees?|output)\b", re.I)
+_RUNNER = re.compile(r"\b(runner-up|runner up|second(?: choice| most likely| guess| place| best)?|next most likely|"
+                     r"next best)\b", re.I)
+_POSSIBLE = re.compile(r"\b(?:might|could|may)(?: also)? be\b|\balternatives?\b|\bother candidates?\b|"
+                       r"\b(?:also )?consider(?:s|ed)?\b|\bruns? (?:second|third)\b", re.I)
+_BACKGROUND = re.compile(r"\b(background|surroundings|backdrop)\b", re.I)
+_OUTSIDE = re.compile(r"\b(background|surroundings|backdrop|outside (?:the|of the) (?:object|segment|mask))\b", re.I)
+_VERSUS = re.compile(r"\b(rather than|more than|than|instead of)\b|,?\s\bnot\b", re.I)
+_CITATION = re.compile(r"\s*[\[(]\s*([a-z][a-z0-9_]*)\s*[\])]")
+
+_CHANGE = [  # (pattern, rule name, test on (p, p_after), threshold in words)
+    (re.compile(r"\b(barely|hardly|only slightly|slightly|essentially unchanged|practically unchanged|"
+                r"almost unchanged)\b", re.I), "barely", lambda p, a: abs(a - p) < 0.05, "|Δ| < 0.05"),
+    (re.compile(r"\b(stays?|remains?|roughly unchanged|largely unchanged|does little|do little|change\w*(?:\s+[\w']+){0,4}\s+much)\b",
+                re.I), "stays", lambda p, a: abs(a - p) < 0.10, "|Δ| < 0.10"),
+    (re.compile(r"\b(collaps\w*|plummet\w*|sharply|drastically|dramatically|steeply|crash\w*)\b", re.I), "collapses",
+     lambda p, a: a - p <= -0.30 or a < 0.5 * p, "Δ ≤ −0.30 or p_after < p/2"),
+    (re.compile(r"\b(lower(?:s|ed|ing)?(?! (?:left|right|centre|center|part|half|row|third))|drops?|dropped|falls?|fell|"
+                r"reduc\w*|decreas\w*|less (?:sure|confident|certain|likely)|declin\w*)\b", re.I), "lowers",
+     lambda p, a: a - p < -0.02, "Δ < −0.02"),
+    (re.compile(r"\b(rais\w*|rises?|rose|increas\w*|boost\w*|jumps?|more (?:sure|confident|certain|likely))\b", re.I),
+     "raises", lambda p, a: a - p > 0.02, "Δ > +0.02"),
+]
+
+_CELLS: dict[str, set[tuple[int, int]]] = {}
 for _r, _row in enumerate(GRID_WORDS):
     for _c, _word in enumerate(_row):
-        _LOCATIONS[_word] = {(_r, _c)}
-_ROWS = {"upper": 0, "top": 0, "lower": 2, "bottom": 2}
-_COLS = {"left": 0, "right": 2}
-for _rw, _ri in _ROWS.items():
-    for _cw, _ci in _COLS.items():
-        _LOCATIONS[f"{_rw} {_cw}"] = {(_ri, _ci)}
-        _LOCATIONS[f"{_rw}-{_cw}"] = {(_ri, _ci)}
-    _LOCATIONS[f"{_rw} centre"] = _LOCATIONS[f"{_rw} center"] = {(_ri, 1)}
-    _LOCATIONS[f"{_rw} half"] = _LOCATIONS[f"{_rw} part"] = _LOCATIONS[_rw] = {(_ri, c) for c in range(3)}
-for _cw, _ci in _COLS.items():
-    _LOCATIONS[f"centre {_cw}"] = _LOCATIONS[f"center {_cw}"] = _LOCATIONS[f"middle {_cw}"] = {(1, _ci)}
-    for _suffix in (" side", " half", " part", " edge"):
-        _LOCATIONS[f"{_cw}{_suffix}"] = {(r, _ci) for r in range(3)}
-_LOCATIONS["center"] = _LOCATIONS["middle"] = _LOCATIONS["centre"]
-_LOCATION_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _LOCATIONS), key=len, reverse=True)) + r")\b", re.I)
+        _CELLS[_word] = _CELLS[_word.replace("centre", "center")] = {(_r, _c)}
+for _rw, _ri in {"upper": 0, "top": 0, "lower": 2, "bottom": 2}.items():
+    for _cw, _ci in {"left": 0, "right": 2}.items():
+        _CELLS[f"{_rw} {_cw}"] = _CELLS[f"{_rw}-{_cw}"] = {(_ri, _ci)}
+    _CELLS[f"{_rw} centre"] = _CELLS[f"{_rw} center"] = _CELLS[f"{_rw} middle"] = {(_ri, 1)}
+    for _suffix in (" half", " part", " third", " row", " band", " edge", " strip", " portion"):
+        _CELLS[f"{_rw}{_suffix}"] = {(_ri, c) for c in range(3)}
+    if _rw in ("top", "bottom"):
+        _CELLS[f"{_rw} of the"] = {(_ri, c) for c in range(3)}
+for _cw, _ci in {"left": 0, "right": 2}.items():
+    _CELLS[f"middle {_cw}"] = {(1, _ci)}
+    for _suffix in (" side", " half", " part", " third", " column", " edge", " strip", " portion"):
+        _CELLS[f"{_cw}{_suffix}"] = {(r, _ci) for r in range(3)}
+_CELLS["middle row"] = _CELLS["middle horizontal band"] = _CELLS["middle band"] = {(1, c) for c in range(3)}
+_CELLS["centre column"] = _CELLS["middle column"] = _CELLS["center column"] = {(r, 1) for r in range(3)}
+_CELLS["middle"] = _CELLS["centre"]
+_LOCATION = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, _CELLS), key=len, reverse=True)) + r")(?![\w-])",
+                       re.I)
 
 
-def _fact_values(f: FactSheet) -> dict[str, list[float]]:
-    grid = [v for row in f.saliency_grid for v in row]
-    return {
-        "probability": [f.probability, f.p_segment_only, f.p_segment_removed, *(a.probability for a in f.alternatives)],
-        "saliency": [f.saliency_in_segment, *grid],
-        "area": [f.segment_area],
-        "auc": [f.deletion_auc, f.insertion_auc],
+def fact_ids(f: FactSheet) -> dict[str, tuple[str, float]]:
+    """Each number of the sheet under a short id (the ids our LLM/VLM prompts cite): id → (what, value)."""
+    ids = {"p_label": (f"p({f.label})", f.probability)}
+    for i, a in enumerate(f.alternatives, 1):
+        ids[f"p_alt{i}"] = (f"p({a.label})", a.probability)
+    ids |= {
+        "p_only": (f"p({f.label} | object only)", f.p_segment_only),
+        "p_removed": (f"p({f.label} | object removed)", f.p_segment_removed),
+        "saliency_in_segment": ("saliency share in the segment", f.saliency_in_segment),
+        "segment_area": ("segment area", f.segment_area),
+        "deletion_auc": ("deletion AUC", f.deletion_auc),
+        "insertion_auc": ("insertion AUC", f.insertion_auc),
     }
+    return ids
 
 
-def _context(clause: str) -> str | None:
-    lowered = clause.lower()
-    for name, words in _CONTEXTS.items():
-        if any(w in lowered for w in words):
-            return name
-    return None
+@dataclass(frozen=True)
+class _Mention:
+    name: str  # the class label as the model spells it
+    start: int
+    end: int
 
 
-def _spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    return split_spans(text, pattern) or [(0, len(text))]
+@lru_cache(maxsize=8)
+def _class_pattern(names: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    forms: dict[str, str] = {}
+    for n in names:
+        for v in (n, *VARIANTS.get(n, ())):
+            low = v.casefold()
+            forms.setdefault(low, n)
+    alt = "|".join(re.escape(x) for x in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])({alt})(?:e?s)?(?![\w-])", re.I), forms
 
 
-def _number_claims(text: str, s0: int, sentence: str, f: FactSheet) -> list[Claim]:
-    values = _fact_values(f)
-    claims = []
-    for c0, c1 in _spans(sentence, _CLAUSE_SPLIT):
-        clause = sentence[c0:c1]
-        ctx = _context(clause) or _context(sentence)
-        for m in NUMBER.finditer(clause):
-            raw, unit = m.group(1), m.group(2)
-            start, end = s0 + c0 + m.start(), s0 + c0 + m.end()
-            number = Number.of(raw, unit)
-            places, claimed, percent = number.decimals, number.value, number.percent
-            if not percent and places == 0:
-                claims.append(Claim(text=text[start:end].strip(), kind="number", start=start, end=end,
-                                    status="unverifiable", reason="a bare count or size: not on the fact sheet"))
-                continue
-            if not percent and claimed > 1:
-                claims.append(Claim(text=text[start:end].strip(), kind="number", start=start, end=end,
-                                    status="unverifiable", reason="not a share or probability"))
-                continue
-            pool = values[ctx] if ctx else [v for vs in values.values() for v in vs]
-            ok = any(number.matches(v) for v in pool)
-            claims.append(Claim(
-                text=text[start:end].strip(), kind="number", start=start, end=end,
-                status="supported" if ok else "contradicted",
-                reason=f"{'matches' if ok else 'matches no'} {ctx or 'fact-sheet'} value"
-                       + ("" if ok else f" ({', '.join(f'{v:.4g}' for v in pool[:6])})"),
-            ))
-    return claims
-
-
-def _label_claims(text: str, s0: int, sentence: str, f: FactSheet, class_names: list[str]) -> list[Claim]:
-    ranked = {f.label.lower(): 0, **{a.label.lower(): i + 1 for i, a in enumerate(f.alternatives)}}
-    quoted = {m.group(1).lower() for m in re.finditer(r"[\"'“‘«]([^\"'”’»]{2,60})[\"'”’»]", sentence)}
-    candidates = set(ranked) | {n.lower() for n in class_names if n.lower() in quoted}
-    claims = []
-    taken: list[tuple[int, int]] = []
-    for name in sorted(candidates, key=len, reverse=True):
-        for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", sentence, re.I):
-            if any(a < m.end() and m.start() < b for a, b in taken):
-                continue
-            taken.append((m.start(), m.end()))
-            clause = next(sentence[a:b] for a, b in _spans(sentence, _CLAUSE_SPLIT) if a <= m.start() < b + 1)
-            rank = ranked.get(name)
-            if rank is None:
-                status, reason = "contradicted", "not among the model's top 6 classes"
-            elif _RUNNER_UP_WORDS.search(clause):
-                ok = rank == 1
-                status, reason = ("supported", "the runner-up") if ok else ("contradicted", f"the runner-up is {f.alternatives[0].label if f.alternatives else 'none'}")
-            elif _PREDICTION_WORDS.search(clause):
-                ok = rank == 0
-                status, reason = ("supported", "the predicted label") if ok else ("contradicted", f"the prediction is {f.label}")
-            else:
-                status, reason = "supported", "the predicted label" if rank == 0 else f"alternative #{rank}"
-            start, end = s0 + m.start(), s0 + m.end()
-            claims.append(Claim(text=text[start:end], kind="label", start=start, end=end, status=status, reason=reason))
-    return claims
-
-
-def _location_claims(text: str, s0: int, sentence: str, f: FactSheet) -> list[Claim]:
-    claims = []
-    region = next((r, c) for r, row in enumerate(GRID_WORDS) for c, w in enumerate(row) if w == f.saliency_region)
-    for m in _LOCATION_RE.finditer(sentence):
-        cells = _LOCATIONS[m.group(1).lower()]
-        share = sum(f.saliency_grid[r][c] for r, c in cells)
-        ok = region in cells or share >= 0.4
-        start, end = s0 + m.start(), s0 + m.end()
-        claims.append(Claim(text=text[start:end], kind="location", start=start, end=end,
-                            status="supported" if ok else "contradicted",
-                            reason=f"{share:.0%} of the positive saliency there; most is in the {f.saliency_region}"))
-    return claims
-
-
-def _comparison_claims(text: str, s0: int, sentence: str, f: FactSheet) -> list[Claim]:
-    claims = []
-    for pattern, direction in ((_DOWN, "down"), (_UP, "up")):
-        for m in pattern.finditer(sentence):
-            before = sentence[: m.start()]
-            removed = [x.end() for x in _REMOVED.finditer(before)]
-            only = [x.end() for x in _ONLY.finditer(before)]
-            if not removed and not only:
-                continue
-            if removed and (not only or removed[-1] > only[-1]):
-                value, what = f.p_segment_removed, "with the object removed"
-            else:
-                value, what = f.p_segment_only, "with only the object kept"
-            ok = value < f.probability if direction == "down" else value > f.probability
-            start, end = s0 + m.start(), s0 + m.end()
-            claims.append(Claim(text=text[start:end], kind="comparison", start=start, end=end,
-                                status="supported" if ok else "contradicted",
-                                reason=f"p {what} = {value:.4g} vs {f.probability:.4g}"))
-    for m in _MOST_IN_OBJECT.finditer(sentence):
-        ok = f.saliency_in_segment > 0.5
-        start, end = s0 + m.start(), s0 + m.end()
-        claims.append(Claim(text=text[start:end], kind="comparison", start=start, end=end,
-                            status="supported" if ok else "contradicted",
-                            reason=f"{f.saliency_in_segment:.0%} of the positive saliency is inside the segment"))
-    return claims
-
-
-def _object_claims(text: str, s0: int, sentence: str, f: FactSheet) -> list[Claim]:
-    claims = []
-    for m in _OBJECT.finditer(sentence):
-        start, end = s0 + m.start(), s0 + m.end()
-        ok = f.segment_area > 0
-        claims.append(Claim(text=text[start:end], kind="object", start=start, end=end,
-                            status="supported" if ok else "contradicted",
-                            reason=f"a {f.segment_method} segment covering {f.segment_area:.0%} of the image"))
-    return claims
-
-
-def verify_text(text: str, facts: FactSheet, class_names: list[str] | None = None) -> Verification:
-    """Extract the checkable claims of `text` and mark each against `facts`."""
-    claims: list[Claim] = []
-    pos = 0
-    for sentence in _SENTENCE_SPLIT.split(text):
-        s0 = text.index(sentence, pos) if sentence else pos
-        pos = s0 + len(sentence)
-        claims += _label_claims(text, s0, sentence, facts, class_names or [])
-        if (about_regions := region_claims(text, s0, sentence, facts)) is not None:  # several objects: regions.py
-            claims += about_regions
+def _mentions(sentence: str, f: FactSheet, names: Sequence[str]) -> list[_Mention]:
+    ranked = {f.label, *(a.label for a in f.alternatives)}
+    pattern, forms = _class_pattern(tuple(dict.fromkeys([*ranked, *names])))
+    out = []
+    for m in pattern.finditer(sentence):
+        name = forms[m.group(1).casefold()]
+        quoted = m.start() > 0 and sentence[m.start() - 1] in "\"'“‘«"
+        if name in GENERIC_NAMES and name not in ranked and not quoted:
             continue
-        label_spans = [(c.start, c.end) for c in claims if c.kind == "label"]
-        claims += [c for c in _number_claims(text, s0, sentence, facts)
-                   if not any(a <= c.start < b for a, b in label_spans)]
-        claims += _location_claims(text, s0, sentence, facts)
-        claims += _comparison_claims(text, s0, sentence, facts)
-        claims += _object_claims(text, s0, sentence, facts)
-    claims.sort(key=lambda c: (c.start, c.end))
-    return Verification(claims=claims)
+        out.append(_Mention(name, m.start(), m.end()))
+    return out
+
+
+class _Checker:
+    """Reads one text against one fact sheet; `claims` collects the result."""
+
+    def __init__(self, text: str, f: FactSheet, names: Sequence[str]) -> None:
+        self.text, self.f, self.names = text, f, names
+        self.rank = {f.label: 0, **{a.label: i + 1 for i, a in enumerate(f.alternatives)}}
+        self.prob = {f.label: f.probability, **{a.label: a.probability for a in f.alternatives}}
+        self.claims: list[Claim] = []
+        self.ids = fact_ids(f)
+
+    def add(self, start: int, end: int, kind: str, ok: bool | None, reason: str, subject: str | None = None,
+            fact: str | None = None) -> None:
+        status = "unverifiable" if ok is None else "supported" if ok else "contradicted"
+        self.claims.append(Claim(text=self.text[start:end].strip(), kind=kind, start=start, end=end, status=status,
+                                 reason=reason, subject=subject, fact=fact))
+
+    # -- one sentence ------------------------------------------------------------------------------
+
+    def sentence(self, s0: int, s1: int) -> None:
+        s = self.text[s0:s1]
+        mentions = _mentions(s, self.f, self.names)
+        clauses = split_spans(s, _CLAUSE) or [(0, len(s))]
+        background = _BACKGROUND.search(s)
+        ranked = ranking_claims(self.text, s0, s, self.f)  # --method best: methods and their AUCs
+        self.claims += ranked
+        if (about_regions := region_claims(self.text, s0, s, self.f)) is not None:  # several objects: regions.py
+            self.claims += about_regions
+            self.labels(s0, s, mentions)
+            return
+        taken = [(c.start - s0, c.end - s0) for c in ranked]
+        qs = [q for q in quantities(s)
+              if not self._inside_citation_id(s, q) and not any(a <= q.start < b for a, b in taken)]
+        for q in qs:
+            c0, c1 = next(((a, b) for a, b in clauses if a <= q.start < b), clauses[-1])
+            self.quantity(s0, s, q, (c0, c1), mentions, skip_shares=bool(background and _VERSUS.search(s)))
+        self.labels(s0, s, mentions)
+        if background:
+            self.object_vs_background(s0, s, background)
+        for c0, c1 in clauses:
+            self.change(s0, s, c0, c1, has_number=any(c0 <= q.start < c1 for q in qs))
+        self.locations(s0, s, qs)
+        self.auc_order(s0, s)
+
+    @staticmethod
+    def _inside_citation_id(s: str, q: Quantity) -> bool:
+        return s[max(0, q.start - 1): q.start] == "[" or s[max(0, q.start - 2): q.start].endswith("_")
+
+    def _condition(self, s: str, c0: int, c1: int) -> str | None:
+        for text in (s[c0:c1], s):
+            only, removed = _ONLY.search(text), _REMOVED.search(text)
+            if only and (not removed or re.search(r"everything|all but", only.group(0), re.I)
+                         or only.start() < removed.start()):
+                return "only"
+            if removed:
+                if re.match(r"\s*(?:the|its|all the)?\s*(?:background|surroundings|backdrop|context)\b", text[removed.end():], re.I):
+                    return "only"  # "without the background": only the object is left
+                return "removed"
+        return None
+
+    def _negated(self, s: str, c0: int, c1: int) -> bool:
+        return bool(_NEGATION.search(s, c0, c1))
+
+    def _cited(self, s: str, q: Quantity) -> str | None:
+        m = _CITATION.match(s, q.end)
+        return m.group(1) if m and (m.group(1) in self.ids or "_" in m.group(1) or m.group(1).startswith("p")) else None
+
+    def quantity(self, s0: int, s: str, q: Quantity, span: tuple[int, int], mentions: list[_Mention],
+                 skip_shares: bool) -> None:
+        c0, c1 = span
+        start, end = s0 + q.start, s0 + q.end
+        cited = self._cited(s, q)
+        if cited is not None:
+            if cited not in self.ids:
+                self.add(start, end, "citation", False, f"cites [{cited}], which is not on the fact sheet",
+                         fact=cited)
+                return
+            what, value = self.ids[cited]
+            self.add(start, end, "citation", q.holds(value),
+                     f"cites [{cited}] = {value:.4g}; {q.tolerance()}", subject=what, fact=f"{cited} = {value:.4g}")
+            return
+        if q.bare:
+            self.add(start, end, "number", None, "a bare count or size: not on the fact sheet")
+            return
+        clause, sentence = s[c0:c1], s
+        # a negation negates a number in its own comma-free stretch ("not more than 10%", "most … does not fall")
+        a = max([c0, *(c0 + m.end() for m in re.finditer(r"[,:]", s[c0:q.start]))])
+        b = next((q.end + m.start() for m in re.finditer(r"[,:]", s[q.end:c1])), c1)
+        negated = self._negated(s, a, b)
+        # AUC
+        if _AUC.search(sentence) and _FACT_AUC.search(sentence):
+            names = [m for m in _FACT_AUC.finditer(sentence) if m.start() < q.start] or list(_FACT_AUC.finditer(sentence))
+            which = names[-1].group(1).lower() if names[-1].start() < q.start else names[0].group(1).lower()
+            self._check(start, end, "auc", q, f"{which}_auc", f"{which} AUC", negated)
+            return
+        if q.fraction and skip_shares:
+            return
+        # saliency share: in a named cell/band, else in the segment
+        ctx = next((c for c in (clause, sentence) if _SALIENCY.search(c) or _AREA.search(c) or _PROBABILITY.search(c)),
+                   sentence)
+        if _SALIENCY.search(ctx) and not re.search(r"\bprobab", ctx, re.I):
+            loc = _LOCATION.search(sentence)
+            if loc is not None and not self._non_location(sentence, loc):
+                cells = _CELLS[loc.group(1).lower()]
+                share = sum(self.f.saliency_grid[r][c] for r, c in cells)
+                ok = q.holds(share)
+                if q.fraction and re.search(r"most|majority|bulk", q.text, re.I):
+                    # "most of the evidence is in the centre" names the location (region or ≥ 40%)
+                    ok = ok or self._region_cell() in cells or share >= 0.4
+                ok = ok != negated
+                self.add(start, end, "saliency_share", ok, f"the {loc.group(1)} holds {share:.4g} of the positive "
+                         f"saliency; {q.tolerance()}" + ("; negated" if negated else ""),
+                         subject=loc.group(1), fact=f"saliency share in the {loc.group(1)} = {share:.4g}")
+                return
+            if _OUTSIDE.search(clause):
+                self._complement(start, end, "saliency_share", q, "saliency_in_segment", "the background", negated)
+            else:
+                self._check(start, end, "saliency_share", q, "saliency_in_segment", "the object", negated)
+            return
+        if _AREA.search(ctx) and not re.search(r"\bprobab|confiden|sure\b", ctx, re.I):
+            if _OUTSIDE.search(clause):
+                self._complement(start, end, "area", q, "segment_area", "the background", negated)
+            else:
+                self._check(start, end, "area", q, "segment_area", "the object", negated)
+            return
+        if q.fraction and not re.search(r"\bprobab|confiden|sure\b", sentence, re.I):
+            return  # "most", "half" without saying of what
+        condition = self._condition(s, c0, c1)
+        subject = self._subject(s, q, mentions, (c0, c1))
+        if condition is not None and re.search(r"\b(?:from|original|originally|initial|initially|before|otherwise)\s+"
+                                               r"(?:about |around |roughly |some )?$", s[max(0, q.start - 30): q.start], re.I):
+            condition = None  # "falls from 80% to 0% when …": the value before the change
+        if condition is not None:
+            if subject is not None and subject != self.f.label:
+                self.add(start, end, "probability", None, f"p({subject}) with the object {condition}: not on the sheet",
+                         subject=subject)
+                return
+            self._check(start, end, "probability", q, "p_only" if condition == "only" else "p_removed",
+                        self.f.label, negated)
+            return
+        subject = subject or self.f.label
+        if subject in self.prob:
+            fid = "p_label" if subject == self.f.label else f"p_alt{self.rank[subject]}"
+            self._check(start, end, "probability", q, fid, subject, negated)
+            return
+        low = self.f.alternatives[-1].probability if self.f.alternatives else self.f.probability
+        ok = (q.holds(0.0) or q.holds(low) or q.relation in ("under", "nearly") and q.value <= low
+              or q.relation == "exact" and q.value <= low) and not (q.relation == "over" and q.value >= low)
+        self.add(start, end, "probability", ok != negated,
+                 f"{subject} is not in the model's top {len(self.prob)}, so p({subject}) < {low:.4g}; {q.tolerance()}",
+                 subject=subject, fact=f"p({subject}) < {low:.4g}")
+
+    def _subject(self, s: str, q: Quantity, mentions: list[_Mention], clause: tuple[int, int]) -> str | None:
+        if not mentions:
+            return None
+        # the class named as the kept or removed object ("only the cup", "without the cup", "the cup alone",
+        # "the cup is masked") is the object, not the subject of the number
+        objects = {m.start for m in mentions if re.search(
+            r"(?:only|just|without|remov\w+|mask\w*(?: out)?|blurr\w*(?: out)?|hid\w+|delet\w+|cover\w*)"
+            r"\s+(?:the|its|this|that)\s*(?:\w+\s+)?$", s[max(0, m.start - 30): m.start], re.I)
+            or re.match(r"\s+(?:alone|on its own|by itself|is (?:masked|removed|blurred|hidden|covered|kept))", s[m.end:], re.I)}
+        candidates = [m for m in mentions if m.start not in objects]
+        if not candidates:
+            return None
+        in_clause = [m for m in candidates if clause[0] <= m.start < clause[1]] or candidates
+        qs = [x for x in quantities(s) if not x.bare and not x.fraction]
+        if len(in_clause) >= 2 and len(qs) == len(in_clause) and q in qs and all(
+                m.end <= qs[0].start for m in in_clause):  # "bow tie and suit follow with 17% and 13%"
+            return in_clause[qs.index(q)].name
+        return min(in_clause, key=lambda m: m.start - q.end if m.start >= q.end else q.start - m.end).name
+
+    def _complement(self, start: int, end: int, kind: str, q: Quantity, fid: str, subject: str, negated: bool) -> None:
+        """A share of the background (outside the segment): 1 − the segment's share."""
+        what, value = self.ids[fid]
+        ok = q.holds(1 - value) != negated
+        self.add(start, end, kind, ok, f"outside the segment: 1 − {what} = {1 - value:.4g}; {q.tolerance()}"
+                 + ("; negated" if negated else ""), subject=subject, fact=f"1 − {fid} = {1 - value:.4g}")
+
+    def _check(self, start: int, end: int, kind: str, q: Quantity, fid: str, subject: str, negated: bool) -> None:
+        what, value = self.ids[fid]
+        ok = q.holds(value) != negated
+        self.add(start, end, kind, ok, f"{what} = {value:.4g}; {q.tolerance()}" + ("; negated" if negated else ""),
+                 subject=subject, fact=f"{fid} = {value:.4g}")
+
+    # -- labels ------------------------------------------------------------------------------------
+
+    def labels(self, s0: int, s: str, mentions: list[_Mention]) -> None:
+        if not mentions:
+            return
+        f = self.f
+        chosen: dict[int, tuple[str, int, int]] = {}  # id(mention) → ("runner" | "pred", clause): a frame's class
+        for c0, c1 in split_spans(s, _CLAUSE) or [(0, len(s))]:
+            runner, pred = _RUNNER.search(s, c0, c1), _PRED.search(s, c0, c1)
+            frame = runner or pred
+            if frame is None:
+                continue
+            after = [m for m in mentions if frame.end() <= m.start < c1]
+            before = [m for m in mentions if c0 <= m.start and m.end <= frame.start() and re.fullmatch(
+                r"[\"'”’»]?\s*(?:,\s*)?(?:is|was|are|gets|got|comes|came|remains|stays)?\s*(?:not\s+)?(?:the\s+)?"
+                r"(?:model's\s+|network's\s+|classifier's\s+)?(?:\w+\s+)?", s[m.end: frame.start()], re.I)]
+            pick = after[0] if after else (before[-1] if before else None)
+            if pick is not None:
+                chosen[id(pick)] = ("runner" if runner else "pred", c0, c1)
+        for m in mentions:
+            start, end = s0 + m.start, s0 + m.end
+            named_by, c0, c1 = chosen.get(id(m), ("", 0, len(s)))
+            if named_by == "runner":
+                want = f.alternatives[0].label if f.alternatives else None
+                neg = self._negated(s, c0, c1)
+                self.add(start, end, "label", (m.name == want) != neg, f"the runner-up is {want}",
+                         subject=m.name, fact=f"runner-up = {want}")
+            elif named_by == "pred":
+                neg = self._negated(s, c0, c1)
+                self.add(start, end, "label", (m.name == f.label) != neg,
+                         f"the prediction is {f.label}" + ("; negated" if neg else ""),
+                         subject=m.name, fact=f"label = {f.label}")
+            elif m.name in self.rank:
+                r = self.rank[m.name]
+                self.add(start, end, "label", True, "the predicted label" if r == 0 else f"alternative #{r}",
+                         subject=m.name, fact=f"rank of {m.name} = {r}")
+            elif _POSSIBLE.search(s) or s[max(0, m.start - 1): m.start] in "\"'“‘«" and m.start > 0:
+                # named as a candidate ("might also be", or quoted as a class): must be ranked
+                self.add(start, end, "label", self._negated(s, 0, len(s)),
+                         f"not among the model's top {len(self.rank)} classes", subject=m.name,
+                         fact="top classes: " + ", ".join(self.rank))
+
+    # -- qualitative change ------------------------------------------------------------------------
+
+    def change(self, s0: int, s: str, c0: int, c1: int, has_number: bool) -> None:
+        condition = self._condition(s, c0, c1)
+        if condition is None or _BACKGROUND.search(s):
+            return
+        p = self.f.probability
+        after = self.f.p_segment_only if condition == "only" else self.f.p_segment_removed
+        fid = "p_only" if condition == "only" else "p_removed"
+        negated = self._negated(s, c0, c1)
+        found: list[tuple[str, re.Match[str], Any, str]] = []
+        for pattern, rule, test, words in _CHANGE:
+            m = pattern.search(s, c0, c1)
+            if m is None or (rule == "stays" and has_number and not negated):
+                continue
+            if rule in ("lowers",) and any(r == "collapses" for r, *_ in found):
+                continue
+            found.append((rule, m, test, words))
+        for rule, m, test, words in found:
+            neg = negated and not (rule == "stays" and "much" in m.group(0).lower())
+            if negated and rule == "stays" and "much" in m.group(0).lower():
+                ok = test(p, after)
+            else:
+                ok = test(p, after) != neg
+            self.add(s0 + m.start(), s0 + m.end(), "change", ok,
+                     f"p({self.f.label}) {p:.4g} → {after:.4g} with the object {condition}; '{rule}' means {words}"
+                     + ("; negated" if neg else ""), subject=self.f.label, fact=f"{fid} = {after:.4g} vs p_label = {p:.4g}")
+
+    # -- locations, object vs background, AUC order -------------------------------------------------
+
+    @staticmethod
+    def _non_location(s: str, m: re.Match[str]) -> bool:
+        word = m.group(1).lower()
+        rest = s[m.end(): m.end() + 25].lower()
+        if word in ("top of the", "bottom of the"):
+            return False
+        return bool(re.match(r"\s*(class|prediction|guess|choice|label|answer|\d)", rest)) or bool(
+            re.search(r"on\s+$", s[: m.start()].lower()) and word == "top")
+
+    def _region_cell(self) -> tuple[int, int]:
+        return next((r, c) for r, row in enumerate(GRID_WORDS) for c, w in enumerate(row) if w == self.f.saliency_region)
+
+    def locations(self, s0: int, s: str, qs: list[Quantity]) -> None:
+        region = self._region_cell()
+        for m in _LOCATION.finditer(s):
+            if self._non_location(s, m):
+                continue
+            cells = _CELLS[m.group(1).lower()]
+            share = sum(self.f.saliency_grid[r][c] for r, c in cells)
+            ok = region in cells or share >= 0.4
+            neg = self._negated(s, 0, m.start())
+            self.add(s0 + m.start(), s0 + m.end(), "location", ok != neg,
+                     f"{share:.0%} of the positive saliency there; most is in the {self.f.saliency_region} "
+                     "(right when it holds the region or ≥ 40%)" + ("; negated" if neg else ""),
+                     subject=m.group(1), fact=f"saliency_region = {self.f.saliency_region}; share there = {share:.4g}")
+
+    def object_vs_background(self, s0: int, s: str, bg: re.Match[str]) -> None:
+        versus = _VERSUS.search(s)
+        if versus is None:
+            return
+        on_background = bg.start() < versus.start()
+        share = self.f.saliency_in_segment
+        ok = share < 0.5 if on_background else share > 0.5
+        self.add(s0 + bg.start(), s0 + bg.end(), "object_vs_background", ok,
+                 f"{share:.0%} of the positive saliency is in the segment; "
+                 + ("'the background rather than the object' means < 50%" if on_background
+                    else "'the object rather than the background' means > 50%"),
+                 subject="the background" if on_background else "the object",
+                 fact=f"saliency_in_segment = {share:.4g}")
+
+    def auc_order(self, s0: int, s: str) -> None:
+        m = re.search(r"\b(deletion|insertion)\b.*?\b(higher|greater|larger|lower|smaller)\b than\b.*?\b(deletion|insertion)\b",
+                      s, re.I)
+        if m is None or m.group(1).lower() == m.group(3).lower():
+            return
+        a = self.f.deletion_auc if m.group(1).lower() == "deletion" else self.f.insertion_auc
+        b = self.f.insertion_auc if m.group(1).lower() == "deletion" else self.f.deletion_auc
+        ok = a > b if m.group(2).lower() in ("higher", "greater", "larger") else a < b
+        self.add(s0 + m.start(2), s0 + m.end(2), "auc", ok,
+                 f"deletion AUC {self.f.deletion_auc:.4g}, insertion AUC {self.f.insertion_auc:.4g}",
+                 subject=f"{m.group(1).lower()} AUC", fact=f"deletion_auc = {self.f.deletion_auc:.4g}; "
+                 f"insertion_auc = {self.f.insertion_auc:.4g}")
+
+
+def verify_text(text: str, facts: FactSheet, class_names: Sequence[str] | None = None) -> Verification:
+    """Extract the checkable claims of `text` and mark each against `facts`.
+
+    `class_names`: every class the model knows (a name outside its top 6 is then read unquoted);
+    the default is the 1000 ImageNet names of the embedded model.
+    """
+    names = list(class_names) if class_names is not None else list(imagenet_class_names())
+    checker = _Checker(text, facts, names)
+    for s0, s1 in sentence_spans(text):
+        checker.sentence(s0, s1)
+    claims = sorted(checker.claims, key=lambda c: (c.start, c.end))
+    return Verification(claims=claims, extractor="rules")
+
+
+def class_names_for(explanation: Explanation) -> list[str]:
+    """Every class name of the explaining model, when it is known without loading the model: the 1000
+    ImageNet names when the explanation's classes are ImageNet's, else the ranked classes only."""
+    names = imagenet_class_names()
+    f = explanation.facts
+    ranked = [(f.class_index, f.label), *((a.class_index, a.label) for a in f.alternatives)]
+    if all(0 <= i < len(names) and names[i] == label for i, label in ranked):
+        return list(names)
+    return [label for _, label in ranked]
+
+
+def verify(text: str, explanation: Explanation | dict[str, Any] | str | Path,
+           class_names: Sequence[str] | None = None, *, extractor: str = "rules", backend: Any = None,
+           prompts_dir: str | None = None) -> Verification:
+    """Check `text` claim by claim against an explanation: an `Explanation`, the path of its JSON
+    (``explanation.json`` as written by ``verbalize explain``) or its dict. Imports no torch.
+
+    `extractor`: "rules" (default, offline, deterministic) or "llm": `backend` (a chat backend from
+    `verbalize.adapters.llm.make_backend`) reads the claims, the same deterministic code checks them.
+    The result's `extractor` says which one ran.
+
+    >>> v = verbalize.verify("The model is 80% sure it is an Egyptian cat.", "out/cat/explanation.json")
+    >>> v.fidelity, [(c.subject, c.fact, c.status) for c in v.claims]
+    """
+    if isinstance(explanation, str | Path):
+        path = Path(explanation)
+        if not path.is_file():
+            raise UserError(f"{path}: file not found")
+        try:
+            explanation = Explanation.model_validate_json(path.read_bytes())
+        except ValidationError as e:
+            raise UserError(f"{path}: not an explanation.json ({e.errors()[0]['msg']})") from None
+    elif isinstance(explanation, dict):
+        try:
+            explanation = Explanation.model_validate(explanation)
+        except ValidationError as e:
+            raise UserError(f"not an explanation ({e.errors()[0]['msg']})") from None
+    if extractor == "llm":
+        if backend is None:
+            raise UserError("the llm extractor needs a backend (llm.backend)")
+        from verbalize.pipeline.image.extract_llm import verify_with_llm
+
+        return verify_with_llm(text, explanation.facts, backend, prompts_dir)
+    if extractor != "rules":
+        raise UserError(f"unknown extractor {extractor!r}: rules or llm")
+    names = list(class_names) if class_names is not None else class_names_for(explanation)
+    return verify_text(text, explanation.facts, names)

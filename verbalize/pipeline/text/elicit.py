@@ -61,3 +61,52 @@ def p_stated(label: str | None, confidence: float | None, explained: str, n_labe
     if label is None or confidence is None:
         return None
     return confidence if label == explained else (1.0 - confidence) / max(1, n_labels - 1)
+
+
+# ------------------------------------------------------------------------------ structured elicitation
+
+ELICITATIONS = ("free-text", "structured")
+"""``free-text``: the paper's prompts, answers parsed as written (the default, what Huang et al. measured);
+``structured``: the same prompts plus a JSON schema the backend enforces (OpenAI ``response_format``,
+llama.cpp's schema grammar, constrained decoding for local models), so every answer parses."""
+
+
+def structured_schema(strategy: str, tokens: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
+    """The JSON schema of one strategy's answer, its fields in the strategy's order.
+
+    ``pe``/``ep``: label, confidence and ``scores``, one number per token in text order (E-P puts the
+    scores first); top-k: ``words``, k objects ``{"word": a token of the text, "score": number}``;
+    ``predict-only``: label and confidence.
+    """
+    prediction = {"label": {"type": "string", "enum": list(labels)},
+                  "confidence": {"type": "number", "minimum": 0, "maximum": 1}}
+    number = {"type": "number", "minimum": -1, "maximum": 1}
+    explanation: dict[str, Any] = {}
+    if strategy in ("pe", "ep"):
+        explanation = {"scores": {"type": "array", "items": number, "minItems": len(tokens), "maxItems": len(tokens)}}
+    elif strategy.endswith("-topk"):
+        k = topk_count(len(tokens))
+        word = {"type": "object", "properties": {"word": {"type": "string", "enum": sorted(set(tokens))}, "score": number},
+                "required": ["word", "score"], "additionalProperties": False}
+        explanation = {"words": {"type": "array", "items": word, "minItems": k, "maxItems": k}}
+    props = {**explanation, **prediction} if strategy.startswith("ep") else {**prediction, **explanation}
+    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+
+
+def structured_instruction(strategy: str, tokens: Sequence[str]) -> str:
+    """The sentence added to the prompt under ``structured``: what the JSON holds."""
+    parts = []
+    if strategy in ("pe", "ep"):
+        parts.append(f'"scores": a list of {len(tokens)} numbers, the score of each word of the text in order')
+    elif strategy.endswith("-topk"):
+        parts.append(f'"words": the {topk_count(len(tokens))} most important words, each as {{"word": ..., "score": ...}}')
+    parts.insert(0 if strategy.startswith("ep") else len(parts), '"label" and "confidence": your prediction')
+    return "Answer with one JSON object only: " + "; ".join(parts) + "."
+
+
+def structured_messages(messages: list[dict[str, str]], strategy: str, tokens: Sequence[str]) -> list[dict[str, str]]:
+    """`messages` with the structured instruction appended to the last user message."""
+    out = [dict(m) for m in messages]
+    last = max(i for i, m in enumerate(out) if m["role"] == "user")
+    out[last]["content"] = f'{out[last]["content"]}\n\n{structured_instruction(strategy, tokens)}'
+    return out

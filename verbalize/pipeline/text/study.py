@@ -47,10 +47,17 @@ from verbalize.core.types import Attribution, Provenance
 from verbalize.core.versions import library_versions
 from verbalize.eval.agreement import agreement_matrix
 from verbalize.eval.faithfulness import faithfulness_report
-from verbalize.pipeline.text.elicit import PROMPTS, default_explained_label, elicitation_messages, p_stated
+from verbalize.pipeline.text.elicit import (
+    PROMPTS,
+    default_explained_label,
+    elicitation_messages,
+    p_stated,
+    structured_messages,
+    structured_schema,
+)
 from verbalize.pipeline.text.inputs import TextItem
-from verbalize.pipeline.text.methods import TEXT_METHODS
-from verbalize.pipeline.text.parse import parse_self_explanation
+from verbalize.pipeline.text.methods import DEFAULT_METHODS
+from verbalize.pipeline.text.parse import parse_self_explanation, parse_structured
 from verbalize.pipeline.text.summary import summarize
 from verbalize.pipeline.text.tokens import DEFAULT_LABELS, STRATEGIES, tokenize, topk_count
 from verbalize.pipeline.text.types import (
@@ -83,6 +90,9 @@ class TextStudy:
         prompts_dir = self.config.llm.prompts_dir
         self.prompts = {s: load_prompt(PROMPTS[s], prompts_dir) for s in opts.strategies}
         self.backend = backend if backend is not None else make_backend(self.config.llm)
+        if opts.structured and "json_schema" not in getattr(self.backend, "capabilities", ()):
+            raise UserError(f"--structured needs a backend that enforces a JSON schema (local, openai); "
+                            f"{getattr(self.backend, 'backend', '?')} does not")
         if classifier is None:
             from verbalize.adapters.text import LLMClassifier
 
@@ -136,7 +146,8 @@ class TextStudy:
         for method in opts.methods:
             passes = scorer.stats.forward_passes
             attribution = attribute_text(method, scorer, tokens, target, seed=self.config.seed, labels=labels,
-                                         lime_samples=opts.lime_samples, shap_max_evals=opts.shap_max_evals)
+                                         lime_samples=opts.lime_samples, shap_max_evals=opts.shap_max_evals,
+                                         classifier=self.classifier)
             scores = np.asarray(attribution.scores, dtype=float).reshape(-1)
             explanations.append(ExplanationResult(
                 name=method, source="model", method=attribution.method, scores=[float(x) for x in scores],
@@ -154,7 +165,8 @@ class TextStudy:
             if opts.llm_verbalization and e.source == "model" and v_label == predicted:
                 e.verbalizations.append(llm_verbalization(self.backend, tokens, v_scores, v_label, labels=labels,
                                                           prompts_dir=self.config.llm.prompts_dir))
-        matrices = agreement_matrix({e.name: np.nan_to_num(e.scores) for e in explanations}) if len(explanations) > 1 else {}
+        matrices = agreement_matrix({e.name: np.nan_to_num(e.scores) for e in explanations}, ties=opts.ties,
+                                    seed=self.config.seed) if len(explanations) > 1 else {}
         step("faithfulness and agreement")
 
         calls = [c.model_dump(mode="json") for c in self.backend.drain_calls()]
@@ -175,15 +187,19 @@ class TextStudy:
         k = topk_count(len(tokens)) if strategy.endswith("-topk") else None
         messages = elicitation_messages(prompt, tokens, opts.labels, explained, task_prompt=opts.task_prompt)
         params: dict[str, Any] = {"max_tokens": opts.max_tokens} if opts.max_tokens else {}
+        parse = parse_structured if opts.structured else parse_self_explanation
+        if opts.structured:
+            messages = structured_messages(messages, strategy, tokens)
+            params["json_schema"] = structured_schema(strategy, tokens, opts.labels)
 
         def problem(text: str) -> str | None:
-            parsed = parse_self_explanation(text, tokens, strategy, labels=opts.labels)
+            parsed = parse(text, tokens, strategy, labels=opts.labels)
             return None if parsed.parse_ok else parsed.error
 
         t0 = time.perf_counter()
         gen = self.backend.generate(messages, prompt_id=prompt.id, validate=problem if opts.repair else None, **params)
         raw = gen.text if gen.ok else (gen.raw or "")
-        parsed = parse_self_explanation(raw, tokens, strategy, labels=opts.labels)
+        parsed = parse(raw, tokens, strategy, labels=opts.labels)
         error = None if gen.ok else gen.error
         if not parsed.parse_ok:
             error = "; ".join(e for e in (error, parsed.error) if e)
@@ -191,7 +207,9 @@ class TextStudy:
             strategy=strategy, prompt=prompt.id, label=parsed.label, confidence=parsed.confidence,
             p_stated=p_stated(parsed.label, parsed.confidence, explained, len(opts.labels)),
             correct=None if gold is None else parsed.label == gold, parse_ok=gen.ok and parsed.parse_ok,
-            error=error or None, notes=list(getattr(parsed, "notes", [])), unmatched=parsed.unmatched, raw=raw, k=k)
+            attribution_ok=None if parsed.attribution_ok is None else gen.ok and parsed.attribution_ok,
+            error=error or None, notes=list(getattr(parsed, "notes", [])), unmatched=parsed.unmatched, raw=raw, k=k,
+            elicitation="structured" if opts.structured else "free-text")
         if strategy == "predict-only":
             return outcome, None
         scores = list(parsed.scores) if len(parsed.scores) == len(tokens) else [0.0] * len(tokens)
@@ -238,6 +256,8 @@ class TextStudy:
                   "methods": self.options.methods, "prompts": {s: p.id for s, p in self.prompts.items()},
                   "tokenize": self.options.tokenize, "lime_samples": self.options.lime_samples,
                   "shap_max_evals": self.options.shap_max_evals, "seconds": round(seconds, 3),
+                  "elicitation": "structured" if self.options.structured else "free-text",
+                  "ties": self.options.ties,
                   "llm_calls": sum(len(it.llm_calls) for it in items),
                   "probability_source": getattr(self.classifier, "probability_source", None)}
         return Provenance(model=f"{getattr(self.backend, 'backend', '?')}:{getattr(self.backend, 'model', '?')}",
@@ -348,7 +368,7 @@ def compare_self_explanations(
 
     try:
         opts = StudyOptions(labels=list(labels or DEFAULT_LABELS), strategies=list(strategies),
-                            methods=list(methods) if methods is not None else TEXT_METHODS.names(), **options)
+                            methods=list(methods) if methods is not None else list(DEFAULT_METHODS), **options)
     except ValidationError as e:
         first = e.errors()[0]
         raise UserError(f"study options: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from verbalize.core.formatting import finite_or_none
-from verbalize.eval.agreement import AgreementMatrix, mean_matrices
+from verbalize.eval.agreement import AgreementMatrix, mean_matrices, tied_share
 from verbalize.eval.faithfulness import flip_share
 from verbalize.pipeline.text.types import (
     AccuracyRow,
@@ -34,17 +34,20 @@ def summarize(items: Sequence[StudyItem], options: StudyOptions) -> StudySummary
         outs = [o for it in studied if (o := it.outcome(strategy)) is not None]
         gold = [(it, it.outcome(strategy)) for it in studied if it.gold is not None]
         correct = sum(1 for _, o in gold if o is not None and o.correct)
+        labelled = sum(o.label is not None for o in outs)
+        explains = strategy != "predict-only"
+        attributed = sum(bool(o.attribution_ok) for o in outs) if explains else None
         accuracy.append(AccuracyRow(
-            strategy=strategy, texts=len(outs), answered=sum(o.label is not None for o in outs),
-            parsed=sum(o.parse_ok for o in outs), with_gold=len(gold), correct=correct,
-            accuracy=correct / len(gold) if gold else None,
+            strategy=strategy, texts=len(outs), parsed=labelled, attributions_parsed=attributed,
+            with_gold=len(gold), correct=correct, accuracy=correct / len(gold) if gold else None,
+            label_parse_rate=labelled / len(outs) if outs else None,
+            attribution_parse_rate=attributed / len(outs) if outs and attributed is not None else None,
             parse_rate=sum(o.parse_ok for o in outs) / len(outs) if outs else None,
             mean_confidence=_mean(o.confidence for o in outs)))
     with_gold = [it for it in studied if it.gold is not None]
     scorer_correct = sum(it.predicted == it.gold for it in with_gold)
     accuracy.append(AccuracyRow(
-        strategy="label-probabilities", texts=len(studied), answered=sum(it.predicted is not None for it in studied),
-        parsed=sum(it.predicted is not None for it in studied), with_gold=len(with_gold), correct=scorer_correct,
+        strategy="label-probabilities", texts=len(studied), parsed=sum(it.predicted is not None for it in studied), with_gold=len(with_gold), correct=scorer_correct,
         accuracy=scorer_correct / len(with_gold) if with_gold else None, parse_rate=None,
         mean_confidence=_mean(max((p for p in it.probabilities.values() if p is not None), default=None)
                               for it in studied)))
@@ -63,7 +66,8 @@ def summarize(items: Sequence[StudyItem], options: StudyOptions) -> StudySummary
             sufficiency=_mean(x.get("sufficiency") for x in f),
             df_mit=finite_or_none(flip_share(x.get("df_mit") for x in f)),
             df_frac=_mean(x.get("df_frac") for x in f),
-            rank_del=_mean(rank_del), rank_del_defined=sum(v is not None for v in rank_del)))
+            rank_del=_mean(rank_del), rank_del_defined=sum(v is not None for v in rank_del),
+            tied_share=_mean(tied_share(e.scores) for e in ok)))
         templates = [v for e in ok for v in e.verbalizations if v.verbalizer == "template"]
         keys = list(dict.fromkeys(k for v in templates for k in v.coverage))
         coverage[name] = {k: _mean(v.coverage.get(k) for v in templates) for k in keys}

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from verbalize.core.formatting import finite_or_none
 from verbalize.core.types import Provenance
 from verbalize.eval.agreement import AgreementMatrix
-from verbalize.pipeline.text.methods import TEXT_METHODS
+from verbalize.pipeline.text.methods import DEFAULT_METHODS, TEXT_METHODS
 from verbalize.pipeline.text.tokens import DEFAULT_LABELS, STRATEGIES, TokenizeMode
 from verbalize.pipeline.text.verbalize import TextVerbalization
 
@@ -35,7 +35,7 @@ class StudyOptions(BaseModel):
     labels: list[str] = Field(default_factory=lambda: list(DEFAULT_LABELS))
     task_prompt: str | None = Field(default=None, description="replaces the task sentence of every prompt")
     strategies: list[str] = Field(default_factory=lambda: list(STRATEGIES))
-    methods: list[str] = Field(default_factory=lambda: TEXT_METHODS.names())
+    methods: list[str] = Field(default_factory=lambda: list(DEFAULT_METHODS))
     tokenize: TokenizeMode = "whitespace"
     explained_label: str | None = Field(default=None, description="the label scores point towards (see module doc)")
     lime_samples: int | None = Field(default=None, ge=1, description="default 10 x the number of words")
@@ -44,6 +44,10 @@ class StudyOptions(BaseModel):
     repair: bool = Field(default=False, description="send one repair turn when an answer cannot be parsed "
                          "(off by default: the study measures what the model says unprompted)")
     llm_verbalization: bool = Field(default=False, description="also verbalize each reference attribution with the LLM")
+    ties: Literal["expected", "position", "epsilon", "random"] = Field(
+        default="expected", description="how agreement metrics order tied scores (see verbalize.eval.agreement)")
+    structured: bool = Field(default=False, description="ask for JSON under a schema the backend enforces, so every "
+                             "answer parses (off by default: free text is what Huang et al. measured)")
 
     @field_validator("labels")
     @classmethod
@@ -83,11 +87,13 @@ class StrategyOutcome(BaseModel):
     p_stated: float | None = Field(default=None, description="p(explained label) from the stated confidence")
     correct: bool | None = Field(default=None, description="label == gold label (None without a gold label)")
     parse_ok: bool = False
+    attribution_ok: bool | None = Field(default=None, description="the word scores parsed (None for predict-only)")
     error: str | None = Field(default=None, description="why the generation or the parse failed")
     notes: list[str] = Field(default_factory=list, description="the parser's repairs")
     unmatched: list[str] = Field(default_factory=list, description="cited words not in the text")
     raw: str = Field(default="", description="the model's answer, verbatim")
     k: int | None = Field(default=None, description="top-k strategies: the k asked for")
+    elicitation: str = Field(default="free-text", description="free-text, or structured (JSON under a schema)")
 
 
 class ExplanationResult(BaseModel):
@@ -150,12 +156,14 @@ class StudyItem(BaseModel):
 class AccuracyRow(BaseModel):
     strategy: str
     texts: int
-    answered: int = Field(description="a label could be read")
-    parsed: int = Field(description="the whole answer parsed (label and, when asked, attribution)")
+    parsed: int = Field(description="the label parsed: only these predictions count (and can be correct)")
+    attributions_parsed: int | None = Field(default=None, description="the word scores parsed (None: none asked)")
     with_gold: int
     correct: int
     accuracy: float | None = Field(description="correct / texts with a gold label (unanswered count as wrong)")
-    parse_rate: float | None
+    label_parse_rate: float | None = Field(default=None, description="parsed / texts")
+    attribution_parse_rate: float | None = Field(default=None, description="attributions_parsed / texts")
+    parse_rate: float | None = Field(description="the whole answer parsed (label and, when asked, attribution)")
     mean_confidence: float | None
 
 
@@ -170,6 +178,8 @@ class FaithfulnessRow(BaseModel):
     df_frac: float | None
     rank_del: float | None
     rank_del_defined: int
+    tied_share: float | None = Field(default=None, description="mean share of tokens whose |score| ties with "
+                                     "another token's: what the agreement metrics' tie handling acts on")
 
 
 class StudySummary(BaseModel):

@@ -16,7 +16,9 @@ function markedText(text, claims) {
     if (c.start < pos) continue;
     p.append(document.createTextNode(text.slice(pos, c.start)));
     const status = STATUSES.has(c.status) ? c.status : "unverifiable";
-    p.append(el("mark", { class: "claim " + status, title: status + " · " + c.kind + (c.reason ? ": " + c.reason : ""),
+    const about = [c.subject, c.fact].filter(Boolean).join(" · ");
+    p.append(el("mark", { class: "claim " + status,
+                          title: status + " · " + c.kind + (about ? " · " + about : "") + (c.reason ? ": " + c.reason : ""),
                           text: text.slice(c.start, c.end) }));
     pos = c.end;
   }
@@ -46,11 +48,12 @@ function verbalizationBlock(v) {
   if (ver.claims && ver.claims.length) {
     const rows = ver.claims.map((c) => el("tr", {},
       el("td", { text: c.text }), el("td", { text: c.kind }),
+      el("td", { text: c.subject || "" }), el("td", { text: c.fact || "" }),
       el("td", {}, el("span", { class: "mark " + (STATUSES.has(c.status) ? c.status : "unverifiable"), text: c.status })),
       el("td", { text: c.reason || "" })));
     block.append(el("details", {},
       el("summary", { text: ver.claims.length + " claims: " + ver.supported + " supported, " + ver.contradicted + " contradicted, " + ver.unverifiable + " unverifiable" }),
-      el("table", { class: "claims" }, el("thead", {}, el("tr", {}, ...["claim", "kind", "mark", "why"].map((h) => el("th", { text: h })))),
+      el("table", { class: "claims" }, el("thead", {}, el("tr", {}, ...["claim", "kind", "subject", "fact", "mark", "why"].map((h) => el("th", { text: h })))),
          el("tbody", {}, ...rows))));
   }
   return block;
@@ -76,6 +79,10 @@ function showImageResult(data, file) {
     ["p(label | segment only)", pct(f.p_segment_only)], ["p(label | segment removed)", pct(f.p_segment_removed)],
     ["saliency mostly in", f.saliency_region], ["time", num(data.seconds, 1) + " s"],
   ];
+  for (const [n, m] of (f.method_ranking || []).entries()) {  // --method best: the candidates, most faithful first
+    rows.push([(n === 0 ? "kept: " : "candidate: ") + m.title,
+      "insertion AUC " + num(m.insertion_auc) + " · deletion AUC " + num(m.deletion_auc) + " · ROAD " + num(m.road)]);
+  }
   document.getElementById("metrics").replaceChildren(...rows.map(([k, v]) => el("tr", {}, el("th", { text: k }), el("td", { text: v }))));
   document.getElementById("verbalizations").replaceChildren(...(ex.verbalizations || []).map(verbalizationBlock));
   document.getElementById("explanation-json").textContent = JSON.stringify(ex, null, 2);

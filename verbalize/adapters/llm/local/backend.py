@@ -112,7 +112,7 @@ class LocalBackend(ChatBackend):
     not apply to in-process compute."""
 
     backend: ClassVar[str] = "local"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"logprobs", "shared_prefix"})
+    capabilities: ClassVar[frozenset[str]] = frozenset({"logprobs", "shared_prefix", "json_schema"})
     call_errors: ClassVar[tuple[type[BaseException], ...]] = (MemoryError, torch.OutOfMemoryError)
 
     def __init__(
@@ -141,6 +141,7 @@ class LocalBackend(ChatBackend):
         self.forward_passes = 0
         self.load_seconds = time.perf_counter() - t0
         self.lock = threading.Lock()
+        self._enforcer_data: Any = None  # the vocabulary table of constrained decoding, built on first use
 
     @staticmethod
     def _load(source: str | os.PathLike[str] | None, root: Path) -> tuple[Any, Any, Path, str, str]:
@@ -194,6 +195,12 @@ class LocalBackend(ChatBackend):
                                "pad_token_id": self.pad_id}
         if temperature > 0:
             gen.update(temperature=temperature, top_p=float(p.get("top_p", 1.0)))
+        if p.get("json_schema"):  # constrained decoding: the answer follows the schema
+            from verbalize.adapters.llm.local.constrained import schema_constraint, tokenizer_data
+
+            if self._enforcer_data is None:
+                self._enforcer_data = tokenizer_data(self.tokenizer)
+            gen["prefix_allowed_tokens_fn"] = schema_constraint(self._enforcer_data, p["json_schema"])
         with self.lock, torch.inference_mode():
             if "seed" in p:
                 torch.manual_seed(int(p["seed"]))

@@ -11,6 +11,9 @@ from verbalize.pipeline.image.methods import cam  # noqa: F401  (registers; this
 from verbalize.pipeline.image.methods import shap  # noqa: F401  (registers; this order is the order of help texts and tables)
 from verbalize.pipeline.image.methods import occlusion  # noqa: F401  (registers; this order is the order of help texts and tables)
 from verbalize.pipeline.image.methods import lime  # noqa: F401  (registers; this order is the order of help texts and tables)
+from verbalize.pipeline.image.methods import gradients  # noqa: F401  (registers; this order is the order of help texts and tables)
+from verbalize.pipeline.image.methods import lrp  # noqa: F401  (registers; this order is the order of help texts and tables)
+from verbalize.pipeline.image.methods import best  # noqa: F401  (registers; this order is the order of help texts and tables)
 # isort: on
 from verbalize.pipeline.image.methods.base import (
     SALIENCY_METHODS,

@@ -47,6 +47,8 @@ class MethodContext:
     params: Any
     seed: int
     progress: ProgressFn | None = None
+    config: SaliencyConfig | None = None
+    """The whole saliency section, for methods that run other methods (`best`)."""
 
 
 MethodFn = Callable[[MethodContext], tuple[np.ndarray, dict[str, Any]]]
@@ -111,7 +113,7 @@ def attribute_image(clf: ImageClassifier, view: np.ndarray, target: int, *, meth
     params = method_params(config, entry.name)
     before = scorer.stats.forward_passes
     t0 = time.perf_counter()
-    view_map, used = entry.obj(MethodContext(clf, view, target, scorer, params, seed, progress))
+    view_map, used = entry.obj(MethodContext(clf, view, target, scorer, params, seed, progress, config))
     attribution = Attribution(method=entry.name, target=target, target_label=clf.labels[target], params=used,
                               forward_passes=scorer.stats.forward_passes - before,
                               seconds=round(time.perf_counter() - t0, 4))

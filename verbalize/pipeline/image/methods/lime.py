@@ -16,7 +16,7 @@ class LimeParams(Params):
     segments: int = Field(default=50, ge=2, le=10_000, description="SLIC superpixels asked for")
 
 
-@SALIENCY_METHODS.register("lime", params=LimeParams, perturbs=True, libraries=("lime", "scikit-image"),
+@SALIENCY_METHODS.register("lime", params=LimeParams, perturbs=True, libraries=("lime", "scikit-image"), title="LIME",
                            description="weights of a linear model over superpixels switched on and off")
 def lime_superpixels(ctx: MethodContext) -> tuple[np.ndarray, dict[str, Any]]:
     from lime import lime_image

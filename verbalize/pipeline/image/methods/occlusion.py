@@ -24,7 +24,7 @@ def _windows(size: int, window: int, stride: int) -> list[int]:
     return starts
 
 
-@SALIENCY_METHODS.register("occlusion", params=OcclusionParams, perturbs=True,
+@SALIENCY_METHODS.register("occlusion", params=OcclusionParams, perturbs=True, title="occlusion",
                            description="drop in probability when a sliding window is blurred out")
 def occlusion(ctx: MethodContext) -> tuple[np.ndarray, dict[str, Any]]:
     p: OcclusionParams = ctx.params

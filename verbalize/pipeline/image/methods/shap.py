@@ -18,7 +18,7 @@ class ShapParams(Params):
 
 
 @SALIENCY_METHODS.register("shap", aliases=("partition-shap",), params=ShapParams, perturbs=True,
-                           libraries=("shap",), description="Partition SHAP values of image regions")
+                           libraries=("shap",), title="SHAP", description="Partition SHAP values of image regions")
 def shap_partition(ctx: MethodContext) -> tuple[np.ndarray, dict[str, Any]]:
     import shap
 

@@ -8,6 +8,8 @@ Add a method: a function ``run(ctx: TextMethodContext) -> (scores, params)`` dec
 from verbalize.pipeline.text.methods import occlusion  # noqa: F401  (registers; this order is the order of help texts and tables)
 from verbalize.pipeline.text.methods import lime  # noqa: F401  (registers; this order is the order of help texts and tables)
 from verbalize.pipeline.text.methods import shap  # noqa: F401  (registers; this order is the order of help texts and tables)
+from verbalize.pipeline.text.methods import gradients  # noqa: F401  (registers; this order is the order of help texts and tables)
+from verbalize.pipeline.text.methods import best  # noqa: F401  (registers; this order is the order of help texts and tables)
 # isort: on
 from verbalize.pipeline.text.methods.base import (
     LIME_MASK,
@@ -21,5 +23,8 @@ from verbalize.pipeline.text.methods.base import (
 )
 from verbalize.pipeline.text.methods.explain import TextExplanation, explain_text_tokens
 
-__all__ = ["LIME_MASK", "TEXT_METHODS", "TextExplanation", "TextMethodContext", "TextMethodFn", "Units",
+DEFAULT_METHODS: tuple[str, ...] = ("occlusion", "lime", "shap")
+"""What the study and explain-text run unless told otherwise: they work on every classifier."""
+
+__all__ = ["DEFAULT_METHODS", "LIME_MASK", "TEXT_METHODS", "TextExplanation", "TextMethodContext", "TextMethodFn", "Units",
            "attribute_text", "check_tokens", "explain_text_tokens", "method_name"]

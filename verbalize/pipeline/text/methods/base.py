@@ -49,6 +49,10 @@ class TextMethodContext:
     shap_max_evals: int | None
     units: Units
     progress: ProgressFn | None = None
+    classifier: Any = None
+    """The classifier itself, for methods that need more than its scorer (gradients); may be None."""
+    params: Any = None
+    """The method's parameters (its registered parameter model), defaults unless given."""
 
     def value(self, probs: np.ndarray) -> np.ndarray:
         """The quantity explained, per scored row: p(target) or log p(target)."""
@@ -104,6 +108,8 @@ def attribute_text(
     progress: ProgressFn | None = None,
     units: Units = "probability",
     labels: Sequence[str] | None = None,
+    classifier: TextClassifier | None = None,
+    params: dict[str, Any] | None = None,
 ) -> Attribution:
     """One method's token attribution for p(target | tokens).
 
@@ -131,14 +137,16 @@ def attribute_text(
         raise UserError(f"units must be 'probability' or 'log-probability', got {units!r}")
     if not label_names:
         label_names = [str(i) for i in range(target + 1)]
-    ctx = TextMethodContext(scorer, toks, target, label_names, seed, lime_samples, shap_max_evals, units, progress)
+    entry = TEXT_METHODS.get(name)
+    ctx = TextMethodContext(scorer, toks, target, label_names, seed, lime_samples, shap_max_evals, units, progress,
+                            classifier=clf or classifier, params=entry.parse_params(params or {}, f"method {name}"))
     before = scorer.stats.forward_passes
     t0 = time.perf_counter()
-    scores, params = TEXT_METHODS.get(name).obj(ctx)
-    params = {**params, "units": units, "seed": seed, "n_tokens": len(toks), "batch_size": scorer.batch_size}
+    scores, used = entry.obj(ctx)
+    used = {**used, "units": units, "seed": seed, "n_tokens": len(toks), "batch_size": scorer.batch_size}
     if clf is not None:
-        params["classifier"] = clf.describe()
+        used["classifier"] = clf.describe()
     return Attribution(method=name, target=target, target_label=label_names[target], tokens=toks,
-                       scores=[float(s) for s in np.asarray(scores, dtype=float)], params=params,
+                       scores=[float(s) for s in np.asarray(scores, dtype=float)], params=used,
                        forward_passes=scorer.stats.forward_passes - before,
                        seconds=round(time.perf_counter() - t0, 4), source="model")

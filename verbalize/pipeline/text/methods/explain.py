@@ -68,7 +68,8 @@ def explain_text_tokens(
     label = prediction.class_index if target is None else classifier.label_index(target)
     attributions = [
         attribute_text(m, scorer, toks, label, seed=seed, lime_samples=lime_samples, shap_max_evals=shap_max_evals,
-                       progress=progress(m) if progress else None, labels=classifier.labels)
+                       progress=progress(m) if progress else None, labels=classifier.labels,
+                       classifier=classifier)
         for m in names
     ]
     return TextExplanation(

@@ -1,8 +1,10 @@
 """Stage 3 of the parser: put each cited (word, score) on a token of the text.
 
-Huang et al.: each score goes to the first unused occurrence of its token (exact match, then
-case-/quote-insensitive, then ignoring surrounding punctuation, then a run of consecutive tokens
-for a cited phrase or merged tokens); tokens never cited get 0.
+Huang et al.: each score goes to the first unused occurrence of its token. Matching runs in passes,
+each over all citations before the next starts: exact, then case-/quote-insensitive, then ignoring
+surrounding punctuation, then a run of consecutive tokens for a cited phrase or merged tokens. So
+an exact citation always beats a lenient one, wherever it stands in the list; tokens never cited
+get 0.
 """
 
 from __future__ import annotations
@@ -55,7 +57,11 @@ class Occurrences:
 
 
 def align(tokens: Sequence[str], pairs: Sequence[tuple[str, float]]) -> Alignment:
-    """Each cited (word, score) goes to the first unused occurrence of its token; see module doc."""
+    """Each cited (word, score) goes to the first unused occurrence of its token; see module doc.
+
+    Exact matches are placed first over all citations, then case-/quote-insensitive ones, then
+    punctuation-stripped ones, then runs of tokens; within a pass, citations go in the order given.
+    """
     n = len(tokens)
     scores = [0.0] * n
     used = [False] * n
@@ -87,21 +93,29 @@ def align(tokens: Sequence[str], pairs: Sequence[tuple[str, float]]) -> Alignmen
                     return list(range(i, i + length))
         return []
 
-    for word, score in pairs:
-        w = word.strip()
-        hit: list[int] = []
-        for key, occurrences in levels:
-            k = key(w)
-            i = occurrences.first_unused(k) if k else None
-            if i is not None:
-                hit = [i]
-                break
-        hit = hit or run(w)
-        if not hit:
+    # Each pass covers every citation before the next, looser one starts: an exact citation later
+    # in the list beats an earlier lenient one ("re" must not take the token "'re" cited after it).
+    placed: list[list[int] | None] = [None] * len(pairs)
+    words = [word.strip() for word, _ in pairs]
+    for key, occurrences in levels:
+        for c, w in enumerate(words):
+            if placed[c] is None:
+                k = key(w)
+                i = occurrences.first_unused(k) if k else None
+                if i is not None:
+                    used[i] = True
+                    placed[c] = [i]
+    for c, w in enumerate(words):
+        if placed[c] is None:
+            glued = run(w)
+            for i in glued:
+                used[i] = True
+            placed[c] = glued or None
+    for (word, score), where in zip(pairs, placed, strict=True):
+        if not where:
             unmatched.append(word)
             continue
         matched += 1
-        for i in hit:
-            used[i] = True
+        for i in where:
             scores[i] = score
     return Alignment(scores, unmatched, matched)

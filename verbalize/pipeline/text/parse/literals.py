@@ -38,6 +38,7 @@ class Seq(list):
     """A tuple or list; `bracket` is the opening character."""
 
     bracket: str = "["
+    closed: bool = True  # False when the output ended before its closing bracket
 
 
 class Map(list):
@@ -100,6 +101,7 @@ class Reader:
             i = self._ws(i)
             if i >= len(self.s):
                 self.truncated = True
+                out.closed = False
                 return out, i
             c = self.s[i]
             if c in ")]}":
@@ -111,6 +113,7 @@ class Reader:
                 v, i = self.value(i)
             except NotALiteral:
                 if self.truncated:  # the output stops inside this item: keep the items before it
+                    out.closed = False
                     return out, len(self.s)
                 raise
             out.append(v)

@@ -55,6 +55,9 @@ class ParsedSelfExplanation(SelfExplanation):
         default_factory=list, description="repairs and oddities, e.g. 'clipped 2 scores to [-1, 1]'"
     )
     clipped: int = Field(default=0, description="number of token scores clipped into [-1, 1]")
+    attribution_ok: bool | None = Field(
+        default=None, description="the word scores parsed (None for predict-only, which asks for none)"
+    )
 
 
 _LABEL_KEYS = {
@@ -167,16 +170,29 @@ class _Classifier:
         added = 0
         group: list[tuple[str, float]] = []
         words: list[str] = []
-        for el in v:
+        for n_el, el in enumerate(v):
             pair = self._pair(el)
-            swallowed = (
-                isinstance(el, Seq)
-                and len(el) == 2
-                and isinstance(el[1], Num)
-                and self._label_index_like(el[0])
+            prediction_like = isinstance(el, Seq) and len(el) == 2 and isinstance(el[1], Num)
+            if (
+                prediction_like
+                and pair is None
+                and not group
+                and isinstance(el[0], Num)
+                and n_el + 1 < len(v)
+                and self._pair(v[n_el + 1]) is not None
+            ):
+                # "[(0.0, 0.0), ('stars', -0.2), ...]": a number cited like a word (the token "0"
+                # written as a float) opens the list; it is a citation, not the prediction
+                group.append((el[0].text, float(el[1])))
+                continue
+            # "(1, 0.9)" after a list that was never closed (an E-P answer); "(positive, 0.95)" too
+            # when it is the last item of a list that the output never closes
+            swallowed = prediction_like and (
+                (pair is None and self._label_index_like(el[0]))
+                or (not v.closed and n_el == len(v) - 1 and bool(group) and self._label_name_like(el[0]))
             )
-            if pair is None and swallowed:  # "(1, 0.9)" after a list that was never closed
-                self.found.predictions.append(_Prediction(1, el[0], el[1]))
+            if swallowed:
+                self.found.predictions.append(_Prediction(1 if pair is None else 2, el[0], el[1]))
                 added += 1
             elif pair is not None:
                 group.append(pair)
@@ -315,16 +331,48 @@ _LINE_PAIR = re.compile(
 _BULLET = re.compile(r"^[ \t]*(?:[-*•+]|\d+[.)])[ \t]+(?P<item>.+?)[ \t]*$", re.MULTILINE)
 
 
+_PREDICTION_KEY = re.compile(
+    r"(?:confidence|predict(?:ed|ion)?|label|sentiment|classif(?:ication|ied)?)(?:_\w+)?"
+)
+
+
 def _is_prediction_key(w: str) -> bool:
+    """A key that introduces the prediction ("Predicted sentiment", "Confidence score"), not a word
+    that merely starts like one ("predictable", "labelled", "sentimental")."""
     k = _key(w.strip("*_` "))
-    return k in _LABEL_KEYS | _CONF_KEYS or k.startswith(
-        ("confidence", "predict", "label", "sentiment", "classif")
-    )
+    return k in _LABEL_KEYS | _CONF_KEYS or _PREDICTION_KEY.fullmatch(k) is not None
+
+
+_TABLE_ROW = re.compile(r"^[ \t]*\|(?P<cells>.*)\|[ \t]*$", re.MULTILINE)
+_NUM_CELL = re.compile(rf"[*_`]*(?P<s>{NUM})[*_`]*")
+
+
+def _table_group(s: str) -> list[tuple[str, float]]:
+    """(word, score) rows of a markdown table: the last numeric cell is the score, the cell before
+    it the word (``| gorgeous | 0.8 |``, ``| 2 | **gorgeous** | 0.8 |``); header and rule rows
+    hold no number and are skipped."""
+    out = []
+    for m in _TABLE_ROW.finditer(s):
+        cells = [c.strip() for c in m.group("cells").split("|")]
+        nums = [j for j, c in enumerate(cells) if j > 0 and _NUM_CELL.fullmatch(c)]
+        if not nums:
+            continue
+        j = nums[-1]
+        word = cells[j - 1].strip("*_`").strip()
+        if len(word) > 2 and word[0] == word[-1] and word[0] in "'\"":
+            word = word[1:-1]
+        if word and not _is_prediction_key(word):
+            out.append((word, float(_NUM_CELL.fullmatch(cells[j]).group("s"))))  # type: ignore[union-attr]
+    return out
 
 
 def _regex_groups(s: str) -> list[list[tuple[str, float]]]:
-    """Attribution candidates from regular expressions: quoted pairs, word: score, markdown lines."""
+    """Attribution candidates from regular expressions: quoted pairs, word: score, markdown lines
+    and markdown tables."""
     groups = []
+    table = _table_group(s)
+    if table:
+        groups.append(table)
     for rx in (_QUOTED_PAIR, _LINE_PAIR, _COLON_PAIR):
         g = [
             (m.group("w").strip(), float(m.group("s")))
@@ -526,6 +574,7 @@ def _parse(raw: str, tokens: list[str], strategy: str, labels: tuple[str, ...]) 
     s = re.sub(r"\n[ \n]*\n", "\n\n", s)
     if len(raw) > MAX_OUTPUT_CHARS:
         notes.append(f"output cut to {MAX_OUTPUT_CHARS} characters")
+    s = _repair(s, notes)
 
     cls = _Classifier(labels, tokens)
     attr_spans, pred_spans, truncated = _scan_literals(s, cls)
@@ -547,7 +596,11 @@ def _parse(raw: str, tokens: list[str], strategy: str, labels: tuple[str, ...]) 
         word_lists: list[list[str]] = []
         if strategy.endswith("-topk"):
             word_lists = [*cls.found.word_lists, *_regex_word_lists(_blank(without_attr, pred_spans))]
+        n_errors = len(errors)
         scores, unmatched, clipped = _attribution(tokens, candidates, word_lists, strategy, notes, errors)
+        attribution_ok: bool | None = len(errors) == n_errors
+    else:
+        attribution_ok = None
 
     label, confidence = _prediction(
         [*cls.found.predictions, *_regex_predictions(without_attr, labels)], without_attr, labels, notes
@@ -568,7 +621,33 @@ def _parse(raw: str, tokens: list[str], strategy: str, labels: tuple[str, ...]) 
         error="; ".join(errors) or None,
         notes=notes,
         clipped=clipped,
+        attribution_ok=attribution_ok,
     )
+
+
+_ANGLE = re.compile(r"(?<=[(\[,])([ \t]*)<[ \t]*([^<>|\n]{1,80}?)[ \t]*>(?=[ \t]*[,)\]])")
+_PY2_STRING = re.compile(r"(?<=[(\[{,:\s])[uU](?=['\"])")
+_QUOTED_NUMBER = re.compile(
+    rf"""(["'](?:{"|".join(sorted(_SCORE_KEYS | _CONF_KEYS))})["'][ \t]*:[ \t]*)(["'])({NUM}%?)\2"""
+)
+
+
+def _repair(s: str, notes: list[str]) -> str:
+    """Undo form slips that are unambiguous, each recorded in `notes`.
+
+    - the prompt template's angle brackets kept: ``(<1, 0.9>)``, ``(<'great'>, <0.8>)``;
+    - Python-2 string literals ``u'word'``;
+    - JSON numbers written as strings under a score or confidence key: ``"score": "-0.9"``.
+    """
+    for rx, repl, note in (
+        (_ANGLE, r"\1\2", "removed the template's angle brackets"),
+        (_PY2_STRING, "", "read Python-2 u'…' strings"),
+        (_QUOTED_NUMBER, r"\1\3", "read quoted numbers as numbers"),
+    ):
+        s, n = rx.subn(repl, s)
+        if n:
+            notes.append(f"{note} ({n}×)")
+    return s
 
 
 def _attribution(
@@ -625,6 +704,17 @@ def _prediction(
     chosen = next((p for p in ranked if p.label is not None and _label_from(p.label, labels)), None)
     label = _label_from(chosen.label, labels) if chosen is not None else None
     conf_raw = chosen.confidence if chosen is not None else None
+    if conf_raw is None and label is not None:
+        # "Sentiment: Negative (0.90 confidence)": the keyed form names the label, a later form
+        # of the same label carries the number
+        conf_raw = next(
+            (
+                p.confidence
+                for p in ranked
+                if p.confidence is not None and p.label is not None and _label_from(p.label, labels) == label
+            ),
+            None,
+        )
     if conf_raw is None:
         conf_raw = next((p.confidence for p in ranked if p.label is None and p.confidence is not None), None)
     if conf_raw is None:
