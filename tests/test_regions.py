@@ -84,3 +84,12 @@ def test_segment_png_outlines_both_objects(result: ImageResult) -> None:
     assert picture.shape == result.image.shape
     for colour in SEGMENT_COLOURS[:2]:
         assert (picture == colour).all(axis=-1).sum() > 200  # each segment has its own outline colour
+
+
+def test_region_claims_say_which_region_and_which_fact(result: ImageResult) -> None:
+    f = result.explanation.facts
+    text = " ".join(region_sentences(f))
+    claims = verify_text(text, f).claims
+    about = [c for c in claims if c.subject and c.subject.startswith("the region in the ")]
+    assert {c.subject for c in about} == {f"the region in the {r.location}" for r in f.regions}
+    assert all(c.fact for c in about)

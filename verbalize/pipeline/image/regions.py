@@ -66,9 +66,10 @@ def region_sentences(f: FactSheet) -> list[str]:
     return sentences
 
 
-def _claim(text: str, start: int, end: int, kind: str, ok: bool, reason: str) -> Claim:
+def _claim(text: str, start: int, end: int, kind: str, ok: bool, reason: str, subject: str = "the regions") -> Claim:
+    """A claim whose `fact` is its reason (the region values it was checked against)."""
     return Claim(text=text[start:end].strip(), kind=kind, start=start, end=end,
-                 status="supported" if ok else "contradicted", reason=reason)
+                 status="supported" if ok else "contradicted", reason=reason, subject=subject, fact=reason)
 
 
 def _at(f: FactSheet, cell: str) -> list[RegionFacts]:
@@ -86,25 +87,27 @@ def region_claims(text: str, s0: int, sentence: str, f: FactSheet) -> list[Claim
         word = m.group(1).lower()
         n = COUNT_WORDS.index(word) if word in COUNT_WORDS else int(word)
         claims.append(_claim(text, s0 + m.start(), s0 + m.end(), "comparison", n == len(f.regions),
-                             f"{len(f.regions)} separate salient regions were segmented"))
+                             f"{len(f.regions)} separate salient regions were segmented", subject="how many regions"))
 
     for m in _ENTRY.finditer(sentence):
         cell, regions = m.group(1), _at(f, m.group(1))
         claims.append(_claim(text, s0 + m.start(1), s0 + m.end(1), "location", bool(regions),
-                             f"regions are in: {', '.join(r.location for r in f.regions) or 'none'}"))
+                             f"regions are in: {', '.join(r.location for r in f.regions) or 'none'}",
+                             subject=f"the region in the {cell}"))
         if m.group(2):
             for nm in NUMBER.finditer(m.group(3)):
                 a, b = s0 + m.start(3) + nm.start(), s0 + m.start(3) + nm.end()
                 number = Number.of(nm.group(1), nm.group(2))
                 ok = any(number.matches(r.saliency_share) for r in regions)
                 shares = ", ".join(f"{r.saliency_share:.4g}" for r in regions) or "no region there"
-                claims.append(_claim(text, a, b, "number", ok, f"saliency share of the region in the {cell}: {shares}"))
+                claims.append(_claim(text, a, b, "number", ok, f"saliency share of the region in the {cell}: {shares}", subject=f"the region in the {cell}"))
                 done.append((a, b))
 
     for m in _REMOVING.finditer(sentence):
         cell, regions = m.group(1), _at(f, m.group(1))
         claims.append(_claim(text, s0 + m.start(1), s0 + m.end(1), "location", bool(regions),
-                             f"regions are in: {', '.join(r.location for r in f.regions) or 'none'}"))
+                             f"regions are in: {', '.join(r.location for r in f.regions) or 'none'}",
+                             subject=f"the region in the {cell}"))
         rest_start = m.end()
         nxt = _REMOVING.search(sentence, rest_start)
         rest_end = nxt.start() if nxt else len(sentence)
@@ -116,7 +119,7 @@ def region_claims(text: str, s0: int, sentence: str, f: FactSheet) -> list[Claim
                 a, b = s0 + rest_start + d.start(), s0 + rest_start + d.end()
                 claims.append(_claim(text, a, b, "comparison", ok, f"p with the region in the {cell} removed = "
                                      + (", ".join(f"{r.p_removed:.4g}" for r in regions) or "none")
-                                     + f" vs {f.probability:.4g}"))
+                                     + f" vs {f.probability:.4g}", subject=f"the region in the {cell}"))
         clause_start = 0
         for c0, c1 in [*((x.start(), x.end()) for x in _CLAUSE.finditer(rest)), (len(rest), len(rest))]:
             clause = rest[clause_start:c0]
@@ -128,7 +131,7 @@ def region_claims(text: str, s0: int, sentence: str, f: FactSheet) -> list[Claim
                 ok = any(number.matches(v) for v in values)
                 what = "kept alone" if only else "removed"
                 claims.append(_claim(text, a, b, "number", ok, f"p with the region in the {cell} {what} = "
-                                     + (", ".join(f"{v:.4g}" for v in values) or "none")))
+                                     + (", ".join(f"{v:.4g}" for v in values) or "none"), subject=f"the region in the {cell}"))
                 done.append((a, b))
             clause_start = c1
 
