@@ -77,13 +77,18 @@ def template_sentences(f: FactSheet) -> list[str]:
     return sentences
 
 
+CHANGE_MIN = 0.02
+"""A change in p(label) smaller than this is not called "lowers" / "raises" (the verifier's threshold)."""
+
+
 def _one_object_sentences(f: FactSheet) -> list[str]:
     sentences = [
         f"{pct(f.saliency_in_segment)} of the positive saliency falls on the object segmented with "
         f"{SEGMENTER_NAMES.get(f.segment_method, f.segment_method)}, which covers {pct(f.segment_area)} of the image."
     ]
-    if round(100 * f.p_segment_removed) != round(100 * f.probability):
-        verb = "lowers" if f.p_segment_removed < f.probability else "raises"
+    change = f.p_segment_removed - f.probability
+    if abs(change) > CHANGE_MIN:  # the verifier's rule for lowers / raises, so the words always verify
+        verb = "lowers" if change < 0 else "raises"
         sentences.append(
             f'Removing that object {verb} the probability of "{f.label}" to {pct(f.p_segment_removed)}, '
             f"and keeping only the object gives {pct(f.p_segment_only)}."
