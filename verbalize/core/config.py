@@ -100,15 +100,35 @@ def _warn_once(message: str) -> None:
 
 
 class SegmenterConfig(_Section):
-    kind: Literal["auto", "sam", "grabcut"] = Field(
-        default="auto", description="'auto' uses SAM when a checkpoint is configured, GrabCut otherwise"
+    kind: str = Field(
+        default="auto", pattern=r"^(auto|sam|sam2|grabcut|hf:.+)$",
+        description="auto | sam | sam2 | grabcut | hf:/folder (a Hugging Face SamModel or Sam2Model saved locally); "
+                    "'auto' uses SAM when a checkpoint is configured, GrabCut otherwise",
     )
     sam_checkpoint: str | None = None
     sam_model_type: Literal["vit_b", "vit_l", "vit_h", "auto"] = "auto"
+    sam2_checkpoint: str | None = Field(default=None, description="SAM 2 / 2.1 checkpoint (.pt) for kind 'sam2'")
+    sam2_config: str | None = Field(default=None,
+                                    description="the sam2 package's config, e.g. configs/sam2.1/sam2.1_hiera_t.yaml; "
+                                                "by default from the checkpoint's file name")
     points: int = Field(default=3, ge=0, le=64, description="positive prompt points at most")
     point_min_distance: float = Field(default=0.15, ge=0, le=1, description="NMS radius as a share of the image's longer side")
     use_box: bool = True
     threshold: float = Field(default=0.5, ge=0, le=1, description="share of the map's max above which a pixel is 'salient'")
+    negative_points: int = Field(
+        default=2, ge=0, le=64,
+        description="negative (background) prompt points at most, from the lowest-saliency regions (VL-SAM)")
+    negative_threshold: float = Field(
+        default=0.1, ge=0, le=1, description="share of the map's max at or below which a pixel may be a negative point")
+    refine_rounds: int = Field(
+        default=1, ge=1, le=16,
+        description="rounds at most; each round after the first feeds the last mask back as a prompt")
+    refine_iou: float = Field(default=0.95, ge=0, le=1,
+                              description="stop refining once the IoU between two rounds' masks reaches this")
+    max_objects: int = Field(default=1, ge=1, le=8,
+                             description="separate clusters of positive saliency segmented each, at most")
+    min_object_share: float = Field(default=0.1, ge=0, le=1,
+                                    description="share of the positive saliency a cluster needs to count as an object")
 
 
 class FactsConfig(_Section):

@@ -31,10 +31,10 @@ from verbalize.pipeline.image.render import (
     mask_png,
     overlay,
     png_bytes,
-    segment_outline,
+    segments_picture,
     signed_overlay,
 )
-from verbalize.pipeline.image.segmentation import make_segmenter, segment_salient_object
+from verbalize.pipeline.image.segmentation import make_segmenter, segment_salient_objects
 from verbalize.pipeline.image.types import Explanation, MethodScore
 from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS, VerbalizerContext
 from verbalize.pipeline.image.verify import verify_text
@@ -64,7 +64,9 @@ class ImageResult:
         return png_bytes(signed_overlay(self.image, self.saliency) if self.signed else overlay(self.image, self.saliency))
 
     def segment_png(self) -> bytes:
-        return png_bytes(segment_outline(self.image, self.mask))
+        """Every segment's outline with its prompt points (negatives as red crosses), box and rounds."""
+        e = self.explanation
+        return png_bytes(segments_picture(self.image, e.segments or [e.segment]))
 
     def arrays_npz(self) -> bytes:
         """The saliency map (float32, original resolution, signed) and the mask (bool) as one `.npz`."""
@@ -143,7 +145,8 @@ class ImageExplainer:
         timings["attribution"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        segment = segment_salient_object(image, saliency, cfg.segmenter, segmenter=self.segmenter)
+        segments = segment_salient_objects(image, saliency, cfg.segmenter, segmenter=self.segmenter)
+        segment = segments[0]
         timings["segmentation"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -151,7 +154,7 @@ class ImageExplainer:
         facts, curves = build_fact_sheet(
             prediction=explained, saliency=saliency, segment=segment, view=view, view_map=view_map,
             geometry=geometry, scorer=scorer, fill=cfg.facts.fill, curve_steps=cfg.facts.curve_steps,
-            threshold=cfg.segmenter.threshold, predicted=explained is prediction)
+            threshold=cfg.segmenter.threshold, predicted=explained is prediction, segments=segments)
         facts.method = attribution.params.get("chosen", method)
         if attribution.params.get("ranking"):  # --method best: the candidates, most faithful first
             facts.method_ranking = [MethodScore.model_validate(r) for r in attribution.params["ranking"]]
@@ -178,6 +181,7 @@ class ImageExplainer:
             llm_calls=[c.model_dump() if hasattr(c, "model_dump") else c for c in (self._llm.calls if self._llm is not None else [])],
             versions=library_versions(*_VERSIONED, *method_entry(method).libraries), config=self._config_record())
         explanation = Explanation(image=info, prediction=prediction, attribution=attribution, segment=segment,
+                                  segments=segments if len(segments) > 1 else [],
                                   facts=facts, verbalizations=verbalizations,
                                   timings={k: round(v, 4) for k, v in timings.items()}, provenance=provenance,
                                   localization=localize(saliency, box=box, mask=mask), pixels=image)

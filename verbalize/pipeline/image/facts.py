@@ -13,7 +13,7 @@ import numpy as np
 from verbalize.core.scoring import Scorer
 from verbalize.core.types import Prediction
 from verbalize.eval.localization import deletion_insertion
-from verbalize.pipeline.image.types import GRID_WORDS, FactSheet, Segment
+from verbalize.pipeline.image.types import GRID_WORDS, FactSheet, RegionFacts, Segment
 
 if TYPE_CHECKING:  # torch only when a sheet is built (the verifier reads GRID_WORDS from types)
     from verbalize.adapters.vision import Geometry
@@ -43,10 +43,37 @@ def salient_bbox(saliency: np.ndarray, threshold: float = 0.5) -> list[int]:
     return [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]
 
 
+def region_facts(*, segments: list[Segment], saliency: np.ndarray, view: np.ndarray, geometry: Geometry,
+                 scorer: Scorer[np.ndarray], target: int, background: np.ndarray) -> list[RegionFacts]:
+    """Per segment: location, share of the positive saliency, area, p(label) kept alone / removed (one scorer call)."""
+    pos = np.clip(saliency, 0, None)
+    total = float(pos.sum())
+    inputs, out = [], []
+    for seg in segments:
+        mask = np.asarray(seg.mask, dtype=bool)
+        m = (geometry.to_view(mask.astype(np.float32)) >= 0.5)[..., None]
+        inputs += [np.where(m, view, background).astype(np.float32), np.where(m, background, view).astype(np.float32)]
+    probs = scorer(inputs)[:, target] if inputs else np.zeros(0)
+    for i, seg in enumerate(segments):
+        mask = np.asarray(seg.mask, dtype=bool)
+        inside = np.where(mask, pos, 0.0)
+        grid = saliency_grid(inside) if inside.sum() > 0 else saliency_grid(mask.astype(np.float64))
+        r, c = np.unravel_index(int(np.argmax(grid)), grid.shape)
+        out.append(RegionFacts(
+            location=GRID_WORDS[r][c], saliency_share=_r(inside.sum() / total if total > 0 else 0.0),
+            area=_r(seg.area_fraction), p_only=_r(probs[2 * i]), p_removed=_r(probs[2 * i + 1]),
+            bbox_xyxy=list(seg.bbox_xyxy), method=seg.method))
+    return out
+
+
 def build_fact_sheet(*, prediction: Prediction, saliency: np.ndarray, segment: Segment, view: np.ndarray,
                      view_map: np.ndarray, geometry: Geometry, scorer: Scorer[np.ndarray], fill: str,
-                     curve_steps: int, threshold: float = 0.5, predicted: bool = True) -> tuple[FactSheet, dict[str, object]]:
-    """Compute the sheet; also return the deletion/insertion curves for plots and reports."""
+                     curve_steps: int, threshold: float = 0.5, predicted: bool = True,
+                     segments: list[Segment] | None = None) -> tuple[FactSheet, dict[str, object]]:
+    """Compute the sheet; also return the deletion/insertion curves for plots and reports.
+
+    With two or more `segments` (several salient objects), `regions` gets one entry per segment.
+    """
     from verbalize.pipeline.image.methods import baseline  # imports torch: only when a sheet is built
 
     target = prediction.class_index
@@ -63,6 +90,8 @@ def build_fact_sheet(*, prediction: Prediction, saliency: np.ndarray, segment: S
     segment_removed = np.where(m, background, view).astype(np.float32)
     p_only, p_removed = scorer([only_segment, segment_removed])[:, target]
     curves = deletion_insertion(scorer, view, view_map, target, background, steps=curve_steps)
+    regions = region_facts(segments=segments, saliency=saliency, view=view, geometry=geometry, scorer=scorer,
+                           target=target, background=background) if segments and len(segments) > 1 else []
 
     sheet = FactSheet(
         label=prediction.label,
@@ -84,5 +113,6 @@ def build_fact_sheet(*, prediction: Prediction, saliency: np.ndarray, segment: S
         insertion_auc=_r(float(curves["insertion_auc"])),  # type: ignore[arg-type]
         image_width=int(saliency.shape[1]),
         image_height=int(saliency.shape[0]),
+        regions=regions,
     )
     return sheet, curves

@@ -8,6 +8,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from verbalize.pipeline.image.types import Segment
+
 
 def overlay(image: np.ndarray, saliency: np.ndarray, alpha: float = 0.45) -> np.ndarray:
     """Positive saliency as a JET heatmap over the image (uint8 RGB); negative evidence is not drawn."""
@@ -73,3 +75,43 @@ def png_bytes(array: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(array).save(buf, format="PNG")
     return buf.getvalue()
+
+
+SEGMENT_COLOURS = [(0, 255, 80), (255, 200, 0), (0, 200, 255), (255, 0, 200)]
+NEGATIVE_COLOUR = (255, 40, 40)
+
+
+def segments_picture(image: np.ndarray, segments: list[Segment]) -> np.ndarray:
+    """segment.png: every segment outlined in its own colour, with the prompts that produced it.
+
+    Positive points are filled discs in the segment's colour, negative points red crosses, the
+    prompt box a thin rectangle; a caption per segment says how many refinement rounds ran and why
+    they stopped. Outside all segments the image is dimmed.
+    """
+    masks = [np.asarray(s.mask, dtype=bool) for s in segments if s.mask is not None]
+    union = np.logical_or.reduce(masks) if masks else np.zeros(image.shape[:2], bool)
+    out = segment_outline(image, union, colour=SEGMENT_COLOURS[0])
+    side = max(image.shape[:2])
+    thickness = max(2, round(side / 200))
+    radius = max(3, round(side / 80))
+    for i, seg in enumerate(segments):
+        colour = SEGMENT_COLOURS[i % len(SEGMENT_COLOURS)]
+        if seg.mask is not None and i > 0:
+            contours, _ = cv2.findContours(np.asarray(seg.mask, np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+            cv2.drawContours(out, contours, -1, colour, thickness)
+        if seg.prompt_box_xyxy is not None:
+            x0, y0, x1, y1 = seg.prompt_box_xyxy
+            cv2.rectangle(out, (x0, y0), (x1 - 1, y1 - 1), colour, max(1, thickness // 2))
+        for x, y in seg.prompt_points_xy:
+            cv2.circle(out, (x, y), radius + 1, (255, 255, 255), -1)
+            cv2.circle(out, (x, y), radius, colour, -1)
+        h, w = image.shape[:2]
+        for x, y in seg.prompt_negative_xy:  # pulled inside the frame so that a corner click stays visible
+            at = (min(max(x, radius), w - 1 - radius), min(max(y, radius), h - 1 - radius))
+            cv2.drawMarker(out, at, NEGATIVE_COLOUR, cv2.MARKER_TILTED_CROSS, 2 * radius + 2, thickness)
+        caption = f"{seg.method}: {seg.rounds} round{'s' if seg.rounds != 1 else ''} ({seg.stop_reason})"
+        scale = max(0.35, side / 1200)
+        org = (4, int(4 + (i + 1) * 22 * scale / 0.5))
+        cv2.putText(out, caption, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(out, caption, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv2.LINE_AA)
+    return out

@@ -12,6 +12,17 @@ prompts are deliberately simple and inspectable (they are recorded on the `Segme
   the chosen points. Not the largest piece, since a point outside its own box would contradict
   it; not every piece, since a stray speck far away would stretch the box over the background.
   [x0, y0, x1, y1] with x1, y1 one past the last pixel, like `facts.salient_bbox`.
+- negative points (VL-SAM): up to `negative_points` pixels where the map is at most
+  `negative_threshold` x its maximum, as far as possible from the salient pixels and spread apart
+  by the same NMS radius. SAM gets them with label 0, GrabCut as definite-background seeds.
+- refinement (`refine_rounds` > 1): each round feeds the previous mask back (SAM: its
+  low-resolution logits as `mask_input`; GrabCut: its labels, one more iteration) until the IoU
+  between two rounds reaches `refine_iou`. Rounds run and why they stopped go on the `Segment`.
+
+Several objects (`max_objects` > 1): every 8-connected piece of the thresholded map holding at
+least `min_object_share` of the positive saliency is a cluster; the largest (by saliency mass)
+are segmented one by one, each prompted only from its own piece (points and box) and with the
+other clusters' strongest points added as negatives, so one mask does not swallow two objects.
 
 Which segmenter: `kind="sam"` needs a checkpoint; `kind="auto"` uses SAM when one is configured
 (`segmenter.sam_checkpoint`, `VERBALIZE_SAM_CHECKPOINT`) or pulled (`verbalize models pull`), and
@@ -31,10 +42,13 @@ import numpy as np
 
 from verbalize.adapters import model_store
 from verbalize.adapters.segmenters import (
+    SAM2_MISSING_HINT,
     SAM_MISSING_HINT,
     GrabCutSegmenter,
+    HFSamSegmenter,
     MaskResult,
     Prompts,
+    Sam2Segmenter,
     SamSegmenter,
     Segmenter,
     thresholded_region,
@@ -82,12 +96,57 @@ def prompt_box(saliency: np.ndarray, points_xy: np.ndarray, threshold: float) ->
     return None if not region.any() else np.array(mask_bbox(region), dtype=np.int64)
 
 
-def make_prompts(saliency: np.ndarray, config: SegmenterConfig) -> Prompts:
-    """Points (and optionally a box) for a map at the original image's resolution."""
+def negative_points(saliency: np.ndarray, n: int, min_distance_px: float, low: float = 0.1,
+                    threshold: float = 0.5) -> np.ndarray:
+    """Up to `n` background points (x, y): pixels at most `low` x the map's maximum, far from the salient ones.
+
+    Among the low-saliency pixels the ones farthest from any pixel at or above `threshold` x max
+    come first (a distance transform), spread apart by NMS with `min_distance_px`, so the clicks
+    land deep in the background rather than on an object's rim. None when the map has no positive value.
+    """
+    pos = np.clip(np.nan_to_num(np.asarray(saliency, dtype=np.float64)), 0.0, None)
+    peak = float(pos.max()) if pos.size else 0.0
+    if peak <= 0 or n <= 0:
+        return np.zeros((0, 2), np.int64)
+    salient = pos >= threshold * peak
+    dist = cv2.distanceTransform((~salient).astype(np.uint8), cv2.DIST_L2, 5).astype(np.float64)
+    score = np.where((pos <= low * peak) & ~salient, dist + 1.0, 0.0)
+    return nms_points(score, n, min_distance_px)
+
+
+def make_prompts(saliency: np.ndarray, config: SegmenterConfig, *, extra_negative: np.ndarray | None = None,
+                 negative_map: np.ndarray | None = None) -> Prompts:
+    """Points (and optionally a box) for a map at the original image's resolution.
+
+    `negative_map` (default: `saliency`) is where negative points are looked for; `extra_negative`
+    are added to them (the other objects' peaks when several are segmented).
+    """
     h, w = np.asarray(saliency).shape
-    points = nms_points(saliency, config.points, config.point_min_distance * max(h, w), config.threshold)
+    radius = config.point_min_distance * max(h, w)
+    points = nms_points(saliency, config.points, radius, config.threshold)
     box = prompt_box(saliency, points, config.threshold) if config.use_box and len(points) else None
-    return Prompts(points_xy=points, box_xyxy=box, threshold=config.threshold)
+    negative = negative_points(saliency if negative_map is None else negative_map, config.negative_points, radius,
+                               config.negative_threshold, config.threshold)
+    if extra_negative is not None and len(extra_negative):
+        negative = np.concatenate([negative, np.asarray(extra_negative, np.int64).reshape(-1, 2)])
+    return Prompts(points_xy=points, box_xyxy=box, threshold=config.threshold, negative_xy=negative,
+                   refine_rounds=config.refine_rounds, refine_iou=config.refine_iou)
+
+
+def saliency_clusters(saliency: np.ndarray, threshold: float, max_objects: int, min_share: float) -> list[np.ndarray]:
+    """The separate pieces of the thresholded positive map, strongest first (boolean masks).
+
+    A piece counts when it holds at least `min_share` of all positive saliency; at most
+    `max_objects` are returned. Empty when the map has no positive value.
+    """
+    pos = np.clip(np.nan_to_num(np.asarray(saliency, dtype=np.float64)), 0.0, None)
+    total = float(pos.sum())
+    if total <= 0:
+        return []
+    n, labels = cv2.connectedComponents((pos >= threshold * pos.max()).astype(np.uint8), connectivity=8)
+    masses = np.bincount(labels.ravel(), weights=pos.ravel(), minlength=n)[1:] / total
+    order = [int(i) + 1 for i in np.argsort(-masses, kind="stable") if masses[i] >= min_share]
+    return [labels == i for i in order[:max_objects]]
 
 
 def mask_bbox(mask: np.ndarray) -> list[int]:
@@ -115,6 +174,13 @@ def make_segmenter(config: SegmenterConfig, *, device: str = "cpu", seed: int = 
     """Build the configured segmenter once; reuse it across images (SAM loads its weights here)."""
     if config.kind == "grabcut":
         return GrabCutSegmenter(seed=seed)
+    if config.kind.startswith("hf:"):
+        return HFSamSegmenter(config.kind[3:], device=device)
+    if config.kind == "sam2":
+        checkpoint2 = config.sam2_checkpoint or os.environ.get("VERBALIZE_SAM2_CHECKPOINT")
+        if not checkpoint2:
+            raise UserError(f"segmenter: SAM 2 checkpoint not found ({SAM2_MISSING_HINT})")
+        return Sam2Segmenter(checkpoint=checkpoint2, config=config.sam2_config, device=device)
     checkpoint = resolve_checkpoint(config)
     if checkpoint is None:
         if config.kind == "sam":
@@ -123,8 +189,33 @@ def make_segmenter(config: SegmenterConfig, *, device: str = "cpu", seed: int = 
     return SamSegmenter(checkpoint=checkpoint, model_type=config.sam_model_type, device=device)
 
 
+def segment_salient_objects(image_rgb: np.ndarray, saliency: np.ndarray, config: SegmenterConfig,
+                            segmenter: Segmenter | None = None) -> list[Segment]:
+    """One `Segment` per separate cluster of positive saliency (at most `config.max_objects`), strongest first.
+
+    With `max_objects == 1`, or when the map has fewer than two clusters, this is
+    `[segment_salient_object(...)]`: the whole map prompts one segment, as before.
+    """
+    sal = np.asarray(saliency, dtype=np.float64)
+    clusters = saliency_clusters(sal, config.threshold, config.max_objects, config.min_object_share) \
+        if config.max_objects > 1 and sal.ndim == 2 else []
+    seg = segmenter if segmenter is not None else make_segmenter(config)
+    if len(clusters) < 2:
+        return [segment_salient_object(image_rgb, sal, config, seg)]
+    pos = np.clip(np.nan_to_num(sal), 0.0, None)
+    peaks = [np.array(np.unravel_index(int(np.argmax(np.where(c, pos, -1.0))), c.shape)[::-1], np.int64)
+             for c in clusters]
+    out = []
+    for i, cluster in enumerate(clusters):
+        own = np.where(cluster, pos, 0.0)
+        others = np.array([p for j, p in enumerate(peaks) if j != i], np.int64).reshape(-1, 2)
+        prompts = make_prompts(own, config, extra_negative=others, negative_map=sal)
+        out.append(segment_salient_object(image_rgb, own, config, seg, prompts=prompts))
+    return out
+
+
 def segment_salient_object(image_rgb: np.ndarray, saliency: np.ndarray, config: SegmenterConfig,
-                           segmenter: Segmenter | None = None) -> Segment:
+                           segmenter: Segmenter | None = None, *, prompts: Prompts | None = None) -> Segment:
     """Segment the object the saliency map points at; the `Segment` names the method that did it.
 
     `image_rgb` is H x W x 3 uint8 and `saliency` H x W at the same resolution (higher = more
@@ -139,7 +230,7 @@ def segment_salient_object(image_rgb: np.ndarray, saliency: np.ndarray, config: 
     if sal.shape != image.shape[:2]:
         raise ValueError(f"saliency {sal.shape} and image {image.shape[:2]} differ in size")
     seg = segmenter if segmenter is not None else make_segmenter(config)
-    prompts = make_prompts(sal, config)
+    prompts = prompts if prompts is not None else make_prompts(sal, config)
     if len(prompts.points_xy) == 0:
         log.warning("saliency map has no positive values: no object to segment")
         result = MaskResult(mask=np.zeros(sal.shape, bool), score=None, used_box=False,
@@ -156,6 +247,10 @@ def segment_salient_object(image_rgb: np.ndarray, saliency: np.ndarray, config: 
         bbox_xyxy=mask_bbox(mask),
         prompt_points_xy=[[int(x), int(y)] for x, y in prompts.points_xy],
         prompt_box_xyxy=[int(v) for v in prompts.box_xyxy] if result.used_box and prompts.box_xyxy is not None else None,
+        prompt_negative_xy=[[int(x), int(y)] for x, y in prompts.negative_xy] if len(prompts.points_xy) else [],
+        rounds=result.rounds,
+        stop_reason=result.stop_reason,
+        round_ious=result.round_ious,
         model=model,
         seconds=round(time.perf_counter() - start, 4),
     )

@@ -17,13 +17,17 @@ from verbalize.core.types import Attribution, ClassScore, Model, Prediction, Pro
 class Segment(Model):
     """The salient object's mask and how it was found. `method` is 'sam' or 'grabcut', never blurred."""
 
-    method: Literal["sam", "grabcut"]
+    method: Literal["sam", "sam2", "grabcut"]
     mask: Any = Field(default=None, exclude=True)
     score: float | None = Field(default=None, description="SAM's predicted IoU; None for GrabCut")
     area_fraction: float
     bbox_xyxy: list[int]
     prompt_points_xy: list[list[int]] = Field(default_factory=list)
     prompt_box_xyxy: list[int] | None = None
+    prompt_negative_xy: list[list[int]] = Field(default_factory=list, description="background clicks (label 0), x then y")
+    rounds: int = Field(default=1, description="refinement rounds run (1: no refinement)")
+    stop_reason: str = Field(default="single round", description="'single round', 'converged' or 'round limit'")
+    round_ious: list[float] = Field(default_factory=list, description="IoU of each round's mask with the previous one")
     model: str | None = Field(default=None, description="SAM variant and checkpoint file")
     seconds: float = 0.0
 
@@ -46,6 +50,18 @@ class MethodScore(Model):
     deletion_auc: float
     road: float = Field(description="mean drop in p(label) as the most salient 10…50% are imputed away")
     score: float = Field(description="insertion AUC − deletion AUC: what the ranking orders by")
+
+
+class RegionFacts(Model):
+    """One of several salient objects: where it is, how much of the evidence it holds, what it does to p(label)."""
+
+    location: str = Field(description="3x3 grid cell holding most of the positive saliency inside this segment")
+    saliency_share: float = Field(description="share of all positive saliency inside this segment")
+    area: float = Field(description="segment area as a share of the image")
+    p_only: float = Field(description="p(label) with only this segment kept")
+    p_removed: float = Field(description="p(label) with this segment removed")
+    bbox_xyxy: list[int]
+    method: str
 
 
 class FactSheet(Model):
@@ -74,6 +90,8 @@ class FactSheet(Model):
     method: str | None = Field(default=None, description="the saliency method whose map this sheet describes")
     method_ranking: list[MethodScore] = Field(
         default_factory=list, description="--method best: every candidate's faithfulness, most faithful first")
+    regions: list[RegionFacts] = Field(default_factory=list,
+                                       description="one entry per salient object when several were segmented, strongest first")
 
 
 class ImageInfo(Model):
@@ -101,6 +119,8 @@ class Explanation(Model):
     prediction: Prediction
     attribution: Attribution
     segment: Segment
+    segments: list[Segment] = Field(default_factory=list,
+                                    description="every segment when several salient objects were segmented; `segment` is the first")
     facts: FactSheet
     verbalizations: list[Verbalization]
     timings: dict[str, float]

@@ -24,6 +24,7 @@ from verbalize.core.formatting import pct
 from verbalize.core.registry import Registry
 from verbalize.core.types import Verbalization
 from verbalize.pipeline.image.ranking import ranking_sentence
+from verbalize.pipeline.image.regions import region_sentences
 from verbalize.pipeline.image.render import overlay, segment_crop
 from verbalize.pipeline.image.types import GRID_WORDS, FactSheet
 from verbalize.prompts import load_prompt
@@ -48,13 +49,9 @@ Verbalizer = Callable[[FactSheet, VerbalizerContext], Verbalization]
 IMAGE_VERBALIZERS: Registry[Verbalizer] = Registry("verbalizer")
 
 
-SEGMENTER_NAMES = {"sam": "Segment Anything (SAM)", "grabcut": "GrabCut"}
+SEGMENTER_NAMES = {"sam": "Segment Anything (SAM)", "sam2": "SAM 2", "grabcut": "GrabCut"}
 
 
-
-CHANGE_THRESHOLD = 0.02
-"""A change of p(label) this small or smaller is "barely changes", not "lowers" / "raises" (the
-verifier's rules: lowers Δ < −0.02, raises Δ > +0.02, barely |Δ| < 0.05)."""
 
 
 def template_sentences(f: FactSheet) -> list[str]:
@@ -77,12 +74,27 @@ def template_sentences(f: FactSheet) -> list[str]:
         f"It looked mostly at the {f.saliency_region} of the image, which holds "
         f"{pct(f.saliency_grid[r][c])} of the positive saliency."
     )
-    sentences.append(
+    if f.regions:  # several salient objects: one sentence on their shares, one per object on its effect
+        sentences += region_sentences(f)
+    else:
+        sentences += _one_object_sentences(f)
+    ranking = ranking_sentence(f)
+    if ranking:
+        sentences.append(ranking)
+    return sentences
+
+
+CHANGE_MIN = 0.02
+"""A change in p(label) smaller than this is not called "lowers" / "raises" (the verifier's threshold)."""
+
+
+def _one_object_sentences(f: FactSheet) -> list[str]:
+    sentences = [
         f"{pct(f.saliency_in_segment)} of the positive saliency falls on the object segmented with "
         f"{SEGMENTER_NAMES.get(f.segment_method, f.segment_method)}, which covers {pct(f.segment_area)} of the image."
-    )
+    ]
     change = f.p_segment_removed - f.probability
-    if abs(change) > CHANGE_THRESHOLD:  # the verifier's threshold for "lowers" / "raises"
+    if abs(change) > CHANGE_MIN:  # the verifier's rule for lowers / raises, so the words always verify
         verb = "lowers" if change < 0 else "raises"
         sentences.append(
             f'Removing that object {verb} the probability of "{f.label}" to {pct(f.p_segment_removed)}, '
@@ -93,9 +105,6 @@ def template_sentences(f: FactSheet) -> list[str]:
             f'Removing that object barely changes the probability of "{f.label}": it becomes '
             f"{pct(f.p_segment_removed)}, and keeping only the object gives {pct(f.p_segment_only)}."
         )
-    ranking = ranking_sentence(f)
-    if ranking:
-        sentences.append(ranking)
     return sentences
 
 
@@ -131,6 +140,9 @@ def facts_as_text(f: FactSheet) -> str:
         f"- probability of '{f.label}' with only the object kept: {pct(f.p_segment_only)} [p_only]",
         f"- probability of '{f.label}' with the object removed: {pct(f.p_segment_removed)} [p_removed]",
     ]
+    lines += [f"- salient region {i + 1}, in the {r.location}: {pct(r.saliency_share)} of the positive saliency; "
+              f"probability of '{f.label}' with it removed {pct(r.p_removed)}, with it kept alone {pct(r.p_only)}"
+              for i, r in enumerate(f.regions)]
     return "\n".join(lines)
 
 

@@ -53,6 +53,7 @@ from verbalize.core.claims import Quantity, quantities, sentence_spans, split_sp
 from verbalize.core.errors import UserError
 from verbalize.core.types import Claim, Verification
 from verbalize.pipeline.image.ranking import ranking_claims
+from verbalize.pipeline.image.regions import region_claims
 from verbalize.pipeline.image.types import GRID_WORDS, Explanation, FactSheet
 
 
@@ -207,6 +208,10 @@ class _Checker:
         background = _BACKGROUND.search(s)
         ranked = ranking_claims(self.text, s0, s, self.f)  # --method best: methods and their AUCs
         self.claims += ranked
+        if (about_regions := region_claims(self.text, s0, s, self.f)) is not None:  # several objects: regions.py
+            self.claims += about_regions
+            self.labels(s0, s, mentions)
+            return
         taken = [(c.start - s0, c.end - s0) for c in ranked]
         qs = [q for q in quantities(s)
               if not self._inside_citation_id(s, q) and not any(a <= q.start < b for a, b in taken)]
