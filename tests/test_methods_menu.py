@@ -116,7 +116,7 @@ def test_best_keeps_the_most_faithful_map_and_says_so_checkably(explainer: Image
 
 
 def test_localisation_metrics_match_quantus_on_the_same_maps(explainer: ImageExplainer) -> None:
-    quantus = pytest.importorskip("quantus")
+    import quantus  # installed by `make install-test` (without its deps, see the Makefile)
     maps, masks = [], []
     for method, box in (("gradcam", CAT_BOX), ("gradcam", [0, 0, 150, 300]), ("layercam", [200, 50, 400, 250]),
                         ("eigencam", [0, 0, 451, 100])):
