@@ -63,6 +63,9 @@ bench: install-test
 	$(BIN)/python bench/llm_backends.py
 	$(BIN)/python bench/llm_attribution.py
 	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/method_menu.py
+	$(BIN)/python bench/verifier.py
+	$(BIN)/python bench/cli_startup.py
 
 clean:
 	rm -rf demo-output .pytest_cache
