@@ -88,8 +88,16 @@ def test_own_module_on_an_hwc_float_array_and_an_nchw_batch(leafnet: LeafNet) ->
     assert ex.attribution.target_label == "apple" and ex.facts.label == "apple" and ex.saliency.shape == (56, 72)
     assert verbalize.explain_image(hwc, model=leafnet, labels=LABELS, target=0, config=CFG).attribution.target == 0
     batch = torch.from_numpy(np.stack([_picture(), _picture()[::-1].copy()])).permute(0, 3, 1, 2).float() / 255.0
-    both = explain_images(batch, model=leafnet, labels=LABELS, config=CFG)
+    calls = [0]
+    hook = leafnet.register_forward_hook(lambda *_: calls.__setitem__(0, calls[0] + 1))
+    try:
+        both = explain_images(batch, model=leafnet, labels=LABELS, config=CFG)
+    finally:
+        hook.remove()
     assert len(both) == 2 and all(e.provenance.model == "LeafNet" for e in both)
+    # One pass on zeros finds the CAM layer, one shared pass predicts both pictures; each explanation's
+    # own passes (counted in its provenance) are the rest.
+    assert calls[0] == 2 + sum(e.provenance.forward_passes["total"] for e in both)
     assert not np.allclose(both[0].saliency, both[1].saliency)  # the flipped picture gets its own map
 
 

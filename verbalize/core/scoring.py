@@ -100,6 +100,12 @@ class Scorer(Generic[T]):
             self._memo.clear()
         return result
 
+    def remember(self, items: Sequence[T], rows: np.ndarray) -> None:
+        """Seed the memo with results computed elsewhere (e.g. several images predicted in one shared
+        batch), so this scorer does not run those inputs again; they count as memo hits, not passes."""
+        for item, row in zip(items, np.asarray(rows, dtype=np.float64), strict=True):
+            self._memo[self.key(item)] = row
+
     def planned_passes(self, n_unique: int) -> int:
         """Forward passes needed for `n_unique` new inputs: the batch plan tests check against."""
         return -(-n_unique // self.batch_size)

@@ -112,10 +112,12 @@ class ImageExplainer:
 
     def explain(self, source: ImageSource, *, progress: ProgressFactory | None = None, name: str | None = None,
                 target: int | str | None = None, box: Sequence[int] | None = None,
-                mask: GroundTruthMask | None = None) -> ImageResult:
+                mask: GroundTruthMask | None = None, probabilities: np.ndarray | None = None) -> ImageResult:
         """Explain one image; `target` (a class index or name) picks the class explained, default the
         prediction. With `box` ([x0, y0, x1, y1] in original pixels) or `mask` (an H x W array or a
-        mask image file), also score how well the map points at that region (`localization`)."""
+        mask image file), also score how well the map points at that region (`localization`).
+        `probabilities`: the view's class probabilities when they were computed already (explain_images
+        predicts all its images in shared batches)."""
         cfg = self.config
         timings: dict[str, float] = {}
         t_all = time.perf_counter()
@@ -128,6 +130,8 @@ class ImageExplainer:
         timings["load"] = time.perf_counter() - t0
 
         scorer = self.classifier.scorer(cfg.scorer.batch_size)
+        if probabilities is not None:
+            scorer.remember([view], np.asarray(probabilities)[None])
         t0 = time.perf_counter()
         probs = scorer([view])[0]
         prediction = self.classifier.prediction(probs)
@@ -225,7 +229,9 @@ def explain_images(images: Sequence[ImageSource] | Any, *, model: Any = None,
                    layer: str | Any = None, transform: Any = None, config: Config | None = None) -> list[Explanation]:
     """Explain several images (a list, or an N x 3 x H x W tensor) with one loaded model; a list back.
 
-    The model and segmenter load once; inside each image every perturbation is batched (see the scorer).
+    The model and segmenter load once; the predictions of all images run in shared batches of
+    `scorer.batch_size` (one forward pass for up to that many images), and inside each image every
+    perturbation is batched (see the scorer). Saliency methods then run image by image.
     """
     cfg = config or Config()
     classifier = as_classifier(model if model is not None else cfg.model.name, labels=labels,
@@ -233,4 +239,11 @@ def explain_images(images: Sequence[ImageSource] | Any, *, model: Any = None,
                                device=cfg.model.device if model is None or isinstance(model, str) else None)
     explainer = ImageExplainer(cfg, classifier=classifier)
     items = list(images) if not hasattr(images, "ndim") or images.ndim == 4 else [images]
-    return [explainer.explain(item, target=target).explanation for item in items]
+    views = []
+    for n, item in enumerate(items):
+        rgb, info = load_image(item, max_pixels=cfg.max_image_pixels, name=f"image {n + 1}")
+        views.append(classifier.geometry(info.width, info.height).view(rgb))
+    shared = classifier.scorer(cfg.scorer.batch_size)
+    probabilities = shared(views) if views else np.zeros((0, len(classifier.labels)))
+    return [explainer.explain(item, target=target, probabilities=p).explanation
+            for item, p in zip(items, probabilities, strict=True)]
