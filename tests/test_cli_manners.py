@@ -113,6 +113,17 @@ def test_third_party_progress_bars_stay_quiet() -> None:
     assert r.returncode == 0 and "Converting" not in r.stderr and "50/50" not in r.stderr, r.stderr
 
 
+def test_the_first_load_of_the_embedded_llm_says_one_line_of_ours(tmp_path: Path) -> None:
+    """A fresh cache converts the GGUF once: our one line on stderr, not transformers' bar."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TQDM_DISABLE", "HF_HUB_DISABLE_PROGRESS_BARS")}
+    r = subprocess.run([sys.executable, "-m", "verbalize.cli", "explain-text", "a fine film", "--model", "llm:local",
+                        "--methods", "occlusion", "--json"], capture_output=True, text=True, timeout=300,
+                       env={**env, "VERBALIZE_CACHE_DIR": str(tmp_path), "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr
+    ours = [line for line in r.stderr.splitlines() if line.startswith("verbalize: converting")]
+    assert len(ours) == 1 and "Converting and de-quantizing" not in r.stderr and "it/s" not in r.stderr, r.stderr
+
+
 @pytest.mark.parametrize("model", ["hf:nobody/no-such-model", "timm:resnet18"])
 def test_models_missing_from_the_hub_cache_say_so_in_our_words(model: str, tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,6 +23,7 @@ import asyncio
 import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -81,6 +82,10 @@ def load_gguf(path: Path, cache_root: Path) -> tuple[Any, Any, Path]:
     if (target / "config.json").is_file():
         model, tokenizer = _load_pretrained(target)
         return model, tokenizer, target
+    # The one line of ours that replaces transformers' "Converting and de-quantizing GGUF tensors" bar
+    # (the CLI switches third-party bars off); it happens once per model file.
+    print(f"verbalize: converting {path.name} to float weights once (about 20 s; cached in {target.parent})",
+          file=sys.stderr, flush=True)
     model, tokenizer = _load_pretrained(path.parent, gguf_file=path.name)
     # transformers marks a GGUF-loaded model as quantized and refuses to save it, although its
     # weights are plain dequantized float tensors by now; drop the marker to save them as they are.
