@@ -77,9 +77,10 @@ def test_help_verify_and_report_import_no_torch(tmp_path: Path) -> None:
     images = tmp_path / "images"
     images.mkdir()
     (images / "cat.jpg").write_bytes(sample_path("chelsea").read_bytes())
-    run_batch(images, cfg, tmp_path / "runs" / "r1")
+    summary = run_batch(images, cfg, tmp_path / "runs" / "r1")
     frame = verbalize.run_to_pandas(tmp_path / "runs" / "r1")  # the batch run in a notebook
     assert list(frame["id"]) == ["cat.jpg"] and list(frame["predicted_label"]) == ["Egyptian cat"]
+    assert summary.to_pandas().equals(frame)  # the same rows from the object `batch.run` returned
     from verbalize.pipeline.batch.runner import open_run
 
     db, record = open_run(tmp_path / "runs" / "r1")

@@ -24,7 +24,7 @@ _LAZY = {
     "explain_images": "verbalize.pipeline.image.explainer",
     "explain_text": "verbalize.pipeline.text.methods.explain",
     "compare_self_explanations": "verbalize.pipeline.text.study",
-    "run_to_pandas": "verbalize.report.export",  # not under TYPE_CHECKING: batch imports verbalize, report is above batch
+    "run_to_pandas": "verbalize.pipeline.batch.runner",
     "load_config": "verbalize.core.config",
     "Config": "verbalize.core.config",
     "verify": "verbalize.pipeline.image.verify",

@@ -8,7 +8,7 @@ public functions from here.
 import importlib
 from typing import Any
 
-__all__ = ["BatchProgress", "BatchSummary", "open_run", "process_pending", "run"]
+__all__ = ["BatchProgress", "BatchSummary", "open_run", "process_pending", "run", "run_to_pandas"]
 
 
 def __getattr__(name: str) -> Any:

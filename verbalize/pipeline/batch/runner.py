@@ -99,6 +99,14 @@ class BatchSummary(BaseModel):
     seconds: float = 0.0
     processing_seconds: float = 0.0
     failures: list[FailedItem] = []
+    out_dir: str | None = None
+
+    def to_pandas(self, store_url: str | None = None) -> Any:
+        """Every item of the run as a pandas DataFrame, one row per item: the columns of
+        `verbalize report --export csv` (give `store_url` again for a store with a password)."""
+        if self.out_dir is None:
+            raise UserError("this summary has no run folder to read (it came from process_pending)")
+        return run_to_pandas(self.out_dir, store_url)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -259,6 +267,16 @@ def store_url_for(out_dir: str | Path) -> str:
     return f"sqlite:///{folder.resolve() / 'store.sqlite'}"
 
 
+def run_to_pandas(run_dir: str | Path, store_url: str | None = None) -> Any:
+    """A batch run as a pandas DataFrame: one row per item, the columns of `verbalize report --export csv`."""
+    from verbalize.core.frames import data_frame
+    from verbalize.pipeline.batch.rows import as_report_item, flatten_item
+
+    store, record = open_run(run_dir, store_url)
+    with store:
+        return data_frame([flatten_item(as_report_item(i)) for i in store.items(record.id)])
+
+
 def open_run(out_dir: str | Path, store_url: str | None = None) -> tuple[Store, RunRecord]:
     """The store and run record behind a run folder (for reports); UserError when there is none."""
     folder = Path(out_dir)
@@ -308,7 +326,6 @@ def run(input: str | Path, config: Config | str | Path | None, out_dir: str | Pa
             raise UserError(f"run {run_name!r} was started with a different config ({'; '.join(diff[:3])}); "
                             "rerun with the original config or choose another --out")
         record = store.create_or_resume_run(run_name, batch.kind, config_json,  # type: ignore[arg-type]
-
                                             _provenance(batch.source, engine, workers, store), batch.items)
         _write_run_json(out, {"name": run_name, "store": store.display_url, "kind": batch.kind,
                               "input": batch.source})
@@ -316,6 +333,7 @@ def run(input: str | Path, config: Config | str | Path | None, out_dir: str | Pa
                                   progress=progress, retry_failed=retry_failed,
                                   ray_object_store_mb=ray_object_store_mb)
     summary.seconds = time.perf_counter() - t_start
+    summary.out_dir = str(out)
     return summary
 
 
