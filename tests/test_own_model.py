@@ -95,9 +95,13 @@ def test_own_module_on_an_hwc_float_array_and_an_nchw_batch(leafnet: LeafNet) ->
     finally:
         hook.remove()
     assert len(both) == 2 and all(e.provenance.model == "LeafNet" for e in both)
-    # One pass on zeros finds the CAM layer, one shared pass predicts both pictures; each explanation's
-    # own passes (counted in its provenance) are the rest.
-    assert calls[0] == 2 + sum(e.provenance.forward_passes["total"] for e in both)
+    # One pass on zeros finds the CAM layer, one shared pass predicts both pictures, one shared
+    # forward/backward pass makes both Grad-CAM maps; each explanation's own passes (its fact sheet's,
+    # counted in its provenance) are the rest.
+    assert calls[0] == 3 + sum(e.provenance.forward_passes["total"] for e in both)
+    assert all(e.attribution.params["shared_by_images"] == 2 for e in both)
+    one = verbalize.explain_image(batch[1], model=leafnet, labels=LABELS, config=CFG)
+    assert np.allclose(one.saliency, both[1].saliency, atol=1e-5)  # a shared batch gives the same map
     assert not np.allclose(both[0].saliency, both[1].saliency)  # the flipped picture gets its own map
 
 

@@ -20,12 +20,13 @@ import numpy as np
 from verbalize.adapters.vision import ImageClassifier, as_classifier, load_classifier
 from verbalize.core.config import Config
 from verbalize.core.scoring import ProgressFn
-from verbalize.core.types import Provenance
+from verbalize.core.types import Attribution, Provenance
 from verbalize.core.versions import library_versions
 from verbalize.pipeline.image.facts import build_fact_sheet
 from verbalize.pipeline.image.io import ImageSource, load_image
 from verbalize.pipeline.image.localize import GroundTruthMask, localize
-from verbalize.pipeline.image.methods import attribute_image, check_sections, method_entry
+from verbalize.pipeline.image.methods import attribute_image, check_sections, method_entry, method_params
+from verbalize.pipeline.image.methods.cam import cam_maps
 from verbalize.pipeline.image.render import (
     arrays_npz,
     mask_png,
@@ -112,12 +113,14 @@ class ImageExplainer:
 
     def explain(self, source: ImageSource, *, progress: ProgressFactory | None = None, name: str | None = None,
                 target: int | str | None = None, box: Sequence[int] | None = None,
-                mask: GroundTruthMask | None = None, probabilities: np.ndarray | None = None) -> ImageResult:
+                mask: GroundTruthMask | None = None, probabilities: np.ndarray | None = None,
+                precomputed: tuple[np.ndarray, dict[str, Any]] | None = None) -> ImageResult:
         """Explain one image; `target` (a class index or name) picks the class explained, default the
         prediction. With `box` ([x0, y0, x1, y1] in original pixels) or `mask` (an H x W array or a
         mask image file), also score how well the map points at that region (`localization`).
         `probabilities`: the view's class probabilities when they were computed already (explain_images
-        predicts all its images in shared batches)."""
+        predicts all its images in shared batches). `precomputed`: the saliency map over the view and its
+        parameters, when a batch of images shared the method's passes (explain_images, batchable CAMs)."""
         cfg = self.config
         timings: dict[str, float] = {}
         t_all = time.perf_counter()
@@ -141,9 +144,14 @@ class ImageExplainer:
 
         t0 = time.perf_counter()
         method = method_entry(cfg.saliency.method).name
-        attribution, view_map = attribute_image(
-            self.classifier, view, explained.class_index, method=method, scorer=scorer, config=cfg.saliency,
-            seed=cfg.seed, progress=progress(method) if progress else None)
+        if precomputed is not None:
+            view_map, used = precomputed
+            attribution = Attribution(method=method, target=explained.class_index,
+                                      target_label=self.classifier.labels[explained.class_index], params=used)
+        else:
+            attribution, view_map = attribute_image(
+                self.classifier, view, explained.class_index, method=method, scorer=scorer, config=cfg.saliency,
+                seed=cfg.seed, progress=progress(method) if progress else None)
         saliency = geometry.to_original(view_map)
         attribution.scores = saliency
         timings["attribution"] = time.perf_counter() - t0
@@ -230,8 +238,9 @@ def explain_images(images: Sequence[ImageSource] | Any, *, model: Any = None,
     """Explain several images (a list, or an N x 3 x H x W tensor) with one loaded model; a list back.
 
     The model and segmenter load once; the predictions of all images run in shared batches of
-    `scorer.batch_size` (one forward pass for up to that many images), and inside each image every
-    perturbation is batched (see the scorer). Saliency methods then run image by image.
+    `scorer.batch_size` (one forward pass for up to that many images), and so do the CAMs that are
+    computed per sample from one forward/backward pass (Grad-CAM, Grad-CAM++, LayerCAM, …). Other
+    methods run image by image, every perturbation inside an image batched (see the scorer).
     """
     cfg = config or Config()
     classifier = as_classifier(model if model is not None else cfg.model.name, labels=labels,
@@ -245,5 +254,13 @@ def explain_images(images: Sequence[ImageSource] | Any, *, model: Any = None,
         views.append(classifier.geometry(info.width, info.height).view(rgb))
     shared = classifier.scorer(cfg.scorer.batch_size)
     probabilities = shared(views) if views else np.zeros((0, len(classifier.labels)))
-    return [explainer.explain(item, target=target, probabilities=p).explanation
-            for item, p in zip(items, probabilities, strict=True)]
+    entry = method_entry(cfg.saliency.method)
+    precomputed: list[tuple[np.ndarray, dict[str, Any]] | None] = [None] * len(items)
+    if entry.meta.get("batch_class") and len(views) > 1:
+        targets = [int(np.argmax(p)) if target is None else classifier.class_index(target) for p in probabilities]
+        maps, used, passes = cam_maps(classifier, views, targets, entry.meta["batch_class"],
+                                      method_params(cfg.saliency, entry.name), cfg.scorer.batch_size)
+        used = {**used, "shared_by_images": len(views)}
+        precomputed = [(np.nan_to_num(m), used) for m in maps]
+    return [explainer.explain(item, target=target, probabilities=p, precomputed=pre).explanation
+            for item, p, pre in zip(items, probabilities, precomputed, strict=True)]

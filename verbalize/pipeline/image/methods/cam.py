@@ -34,34 +34,47 @@ class AblationParams(CamParams):
                             "(the most active first; grad-cam's ratio_channels_to_ablate)")
 
 
+def cam_maps(clf: Any, views: list[np.ndarray], targets: list[int], cam_class_name: str, params: Any,
+             batch_size: int) -> tuple[list[np.ndarray], dict[str, Any], int]:
+    """grad-cam's `cam_class_name` on several views at once (one target each), in batches of
+    `batch_size`: the maps, the parameters used and the model's forward passes."""
+    import pytorch_grad_cam as gc
+    import torch
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    cam_class = getattr(gc, cam_class_name)
+    if clf.target_layer is None:
+        raise UserError(f"{clf.name}: no target layer for CAM methods; name one with layer= (Python), --layer (CLI) "
+                        "or model.target_layer (config), or use a perturbation method")
+    used: dict[str, Any] = {"target_layer": clf.target_layer_name}
+    extra = {"ratio_channels_to_ablate": params.channels} if isinstance(params, AblationParams) else {}
+    if extra:
+        used["channels"] = params.channels
+    maps: list[np.ndarray] = []
+    with count_forward_passes(clf.model) as passes, torch.enable_grad(), cam_class(
+        model=clf.model, target_layers=[clf.target_layer], reshape_transform=clf.reshape_transform, **extra,
+    ) as cam:
+        if hasattr(cam, "batch_size"):
+            cam.batch_size = params.batch_size or batch_size
+            used["batch_size"] = cam.batch_size
+        for start in range(0, len(views), batch_size):
+            chunk = views[start : start + batch_size]
+            with temp_env(TQDM_DISABLE="1"):  # AblationCAM's own tqdm bar; ours is the rich one
+                grayscale = cam(input_tensor=clf.to_tensor(np.stack(chunk)),
+                                targets=[ClassifierOutputTarget(t) for t in targets[start : start + batch_size]])
+            maps += [np.asarray(g, dtype=np.float32) for g in grayscale]
+    used["forward_passes_inside_grad_cam"] = passes[0]
+    return maps, used, passes[0]
+
+
 def cam_method(cam_class_name: str) -> MethodFn:
     """A method running grad-cam's `cam_class_name` on the classifier's target layer."""
 
     def run(ctx: MethodContext) -> tuple[np.ndarray, dict[str, Any]]:
-        import pytorch_grad_cam as gc
-        import torch
-        from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
-
-        cam_class = getattr(gc, cam_class_name)
-        if ctx.clf.target_layer is None:
-            raise UserError(f"{ctx.clf.name}: no target layer for CAM methods; name one with layer= (Python), --layer (CLI) or model.target_layer (config), or use a perturbation method")
-        x = ctx.clf.to_tensor(ctx.view[None])
-        params: dict[str, Any] = {"target_layer": ctx.clf.target_layer_name}
-        extra = {"ratio_channels_to_ablate": ctx.params.channels} if isinstance(ctx.params, AblationParams) else {}
-        if extra:
-            params["channels"] = ctx.params.channels
-        with count_forward_passes(ctx.clf.model) as passes, torch.enable_grad(), cam_class(
-            model=ctx.clf.model, target_layers=[ctx.clf.target_layer], reshape_transform=ctx.clf.reshape_transform,
-            **extra,
-        ) as cam:
-            if hasattr(cam, "batch_size"):
-                cam.batch_size = ctx.params.batch_size or ctx.scorer.batch_size
-                params["batch_size"] = cam.batch_size
-            with temp_env(TQDM_DISABLE="1"):  # AblationCAM's own tqdm bar; ours is the rich one
-                grayscale = cam(input_tensor=x, targets=[ClassifierOutputTarget(ctx.target)])
-        params["forward_passes_inside_grad_cam"] = passes[0]
-        ctx.scorer.stats.forward_passes += passes[0]
-        return np.asarray(grayscale[0], dtype=np.float32), params
+        maps, used, passes = cam_maps(ctx.clf, [ctx.view], [ctx.target], cam_class_name, ctx.params,
+                                      ctx.scorer.batch_size)
+        ctx.scorer.stats.forward_passes += passes
+        return maps[0], used
 
     return run
 
@@ -82,10 +95,15 @@ _CAMS = {
 
 TITLES = {'gradcam': 'Grad-CAM', 'gradcam++': 'Grad-CAM++', 'eigencam': 'Eigen-CAM', 'scorecam': 'Score-CAM', 'layercam': 'LayerCAM', 'xgradcam': 'XGrad-CAM', 'hirescam': 'HiResCAM', 'eigengradcam': 'EigenGrad-CAM', 'ablationcam': 'Ablation-CAM', 'fullgrad': 'FullGrad'}
 
+BATCHABLE = {"gradcam", "gradcam++", "eigencam", "layercam", "xgradcam", "hirescam", "eigengradcam"}
+"""CAMs computed per sample from one forward/backward pass: several images can share that pass
+(`explain_images`); Score-CAM, Ablation-CAM and FullGrad batch over channels or layers instead."""
+
 for _name, (_cls, _aliases, _perturbs, _description) in _CAMS.items():
     SALIENCY_METHODS.register(_name, description=_description, aliases=_aliases,
                               params=AblationParams if _name == "ablationcam" else CamParams,
-                              perturbs=_perturbs, libraries=LIBRARIES, family="cam", title=TITLES[_name])(cam_method(_cls))
+                              perturbs=_perturbs, libraries=LIBRARIES, family="cam", title=TITLES[_name],
+                              batch_class=_cls if _name in BATCHABLE else None)(cam_method(_cls))
 
 
 class SmoothCamParams(Params):
