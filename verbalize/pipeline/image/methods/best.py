@@ -23,6 +23,7 @@ from verbalize.pipeline.image.methods.base import (
     Params,
     baseline,
     method_entry,
+    method_params,
 )
 
 DEFAULT_CANDIDATES = ("gradcam", "gradcam++", "integrated-gradients", "occlusion")
@@ -45,9 +46,6 @@ def method_title(name: str) -> str:
 @SALIENCY_METHODS.register("best", params=BestParams, perturbs=True, family="selection", title="the most faithful map",
                            description="run the candidates, keep the map with the best insertion − deletion AUC")
 def best(ctx: MethodContext) -> tuple[np.ndarray, dict[str, Any]]:
-    from verbalize.pipeline.image.methods.base import MethodContext as Context
-    from verbalize.pipeline.image.methods.base import method_params
-
     p: BestParams = ctx.params
     wanted = (ctx.config.candidates if ctx.config is not None and ctx.config.candidates else None) or p.candidates
     names = list(dict.fromkeys(method_entry(c).name for c in wanted))
@@ -61,7 +59,7 @@ def best(ctx: MethodContext) -> tuple[np.ndarray, dict[str, Any]]:
     ranking: list[dict[str, Any]] = []
     for n, name in enumerate(names):
         entry = method_entry(name)
-        sub = Context(ctx.clf, ctx.view, ctx.target, ctx.scorer, method_params(config, name), ctx.seed, None, config)
+        sub = MethodContext(ctx.clf, ctx.view, ctx.target, ctx.scorer, method_params(config, name), ctx.seed, None, config)
         before = ctx.scorer.stats.forward_passes
         view_map, used = entry.obj(sub)
         view_map = np.nan_to_num(np.asarray(view_map, dtype=np.float32))
