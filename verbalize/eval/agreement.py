@@ -161,11 +161,15 @@ tie-breaking; ``position`` the earlier token first (deterministic, this module's
 seeded stream per explanation; ``random`` one seeded uniformly random tie-breaking."""
 
 
+def _check_ties(ties: str) -> None:
+    if ties not in TIES:
+        raise ValueError(f"ties must be one of {', '.join(TIES)}, got {ties!r}")
+
+
 def _orders(x: np.ndarray, y: np.ndarray, rank_by: RankBy, ties: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The two rankings for ``position`` or ``epsilon``: each explanation draws its epsilons from its
     own seeded stream (Huang et al. shared one stream between the two, which aligns their ties)."""
-    if ties not in TIES:
-        raise ValueError(f"ties must be one of {', '.join(TIES)}, got {ties!r}")
+    _check_ties(ties)
     ra = np.random.default_rng([seed, 0]) if ties in ("epsilon", "random") else None
     rb = np.random.default_rng([seed, 1]) if ties in ("epsilon", "random") else None
     return _order(_key(x, rank_by), ties, ra), _order(_key(y, rank_by), ties, rb)
@@ -174,8 +178,7 @@ def _orders(x: np.ndarray, y: np.ndarray, rank_by: RankBy, ties: str, seed: int)
 def _prepare(a: Scores, b: Scores, k: int | None, rank_by: RankBy, ties: str) -> tuple[np.ndarray, np.ndarray, int] | None:
     x, y = _vectors(a, b)
     _key(x, rank_by)  # validate rank_by even for empty input
-    if ties not in TIES:
-        raise ValueError(f"ties must be one of {', '.join(TIES)}, got {ties!r}")
+    _check_ties(ties)
     if x.size == 0:
         return None
     return x, y, _k(x.size, k)
@@ -263,8 +266,7 @@ def rank_correlation(a: Scores, b: Scores, k: int | None = None, rank_by: RankBy
     """
     x, y = _vectors(a, b)
     ka, kb = _key(x, rank_by), _key(y, rank_by)
-    if ties not in TIES:
-        raise ValueError(f"ties must be one of {', '.join(TIES)}, got {ties!r}")
+    _check_ties(ties)
     if x.size < 2 or np.all(ka == ka[0]) or np.all(kb == kb[0]):
         return math.nan  # a constant explanation ranks nothing, however its ties are broken
     if ties != "expected":
@@ -292,8 +294,7 @@ def pairwise_rank_agreement(a: Scores, b: Scores, k: int | None = None, rank_by:
     x, y = _vectors(a, b)
     _key(x, rank_by)
     n = x.size
-    if ties not in TIES:
-        raise ValueError(f"ties must be one of {', '.join(TIES)}, got {ties!r}")
+    _check_ties(ties)
     if n < 2:
         return math.nan
     i, j = np.triu_indices(n, k=1)
