@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -645,7 +646,8 @@ def test_sam2_checkpoint_round_trip_and_one_line_errors(sam2_model: torch.nn.Mod
     b, _ = Sam2Segmenter(loaded).candidates(image, prompts)
     assert np.array_equal(a, b)
     monkeypatch.delenv("VERBALIZE_SAM2_CHECKPOINT", raising=False)
-    with pytest.raises(UserError, match=r"SAM 2 checkpoint not found \(download an official file"):
+    monkeypatch.setattr(model_store, "cache_dir", lambda: tmp_path / "empty-cache")
+    with pytest.raises(UserError, match=r"SAM 2 checkpoint not found \(run `verbalize models pull sam2.1-hiera-tiny`"):
         make_segmenter(SegmenterConfig(kind="sam2"))
     with pytest.raises(UserError, match="SAM 2 checkpoint not found"):
         make_segmenter(SegmenterConfig(kind="sam2", sam2_checkpoint=str(tmp_path / "sam2.1_hiera_tiny_missing.pt")))
@@ -722,11 +724,40 @@ def test_pull_checks_both_digests_then_renames_into_place(tmp_path: Path, file_s
     assert seen[0] == (0, len(payload)) and seen[-1] == (len(payload), len(payload))
     assert model_store.find_checkpoint("auto", cache=tmp_path) == path
     assert model_store.find_checkpoint("vit_h", cache=tmp_path) is None
-    assert model_store.list_checkpoints(cache=tmp_path) == {"sam-vit-b": path, "sam-vit-l": None, "sam-vit-h": None}
+    pulled = {n: p for n, p in model_store.list_checkpoints(cache=tmp_path).items() if n.startswith("sam-")}
+    assert pulled == {"sam-vit-b": path, "sam-vit-l": None, "sam-vit-h": None}
+
+
+def test_sam2_pull_checks_the_sha256_and_sam2_finds_the_pulled_file(
+        tmp_path: Path, file_server: tuple[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    base, payload = file_server
+    with pytest.raises(UserError, match=r"checksum mismatch \(sha256 [0-9a-f]{12}…, expected 7402e0d864fa…\)"):
+        model_store.pull("sam2.1-hiera-tiny", cache=tmp_path, url=f"{base}/ckpt.pth")  # official digest: no match
+    assert list(tmp_path.iterdir()) == []
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        with pytest.raises(UserError, match="set VERBALIZE_SAM2_CHECKPOINT=/path"):
+            model_store.pull("sam2.1-hiera-tiny", cache=tmp_path, url=f"http://127.0.0.1:{s.getsockname()[1]}/x.pt",
+                             timeout_s=5)
+    path = model_store.pull("sam2.1_hiera_tiny", cache=tmp_path, url=f"{base}/ckpt.pth",
+                            sha256=hashlib.sha256(payload).hexdigest())  # no MD5 in SAM 2 names: SHA-256 only
+    assert path == tmp_path / "sam2.1_hiera_tiny.pt" and path.read_bytes() == payload
+    assert model_store.find_sam2_checkpoint(cache=tmp_path) == path
+    assert model_store.find_checkpoint("auto", cache=tmp_path) is None  # SAM (v1) 'auto' never picks a SAM 2 file
+    monkeypatch.delenv("VERBALIZE_SAM2_CHECKPOINT", raising=False)
+    monkeypatch.setattr(model_store, "cache_dir", lambda: tmp_path)
+    with pytest.raises(UserError, match=r"sam2.1_hiera_tiny.pt: cannot load as a SAM 2 checkpoint"):
+        make_segmenter(SegmenterConfig(kind="sam2"))  # the pulled file is the one it tries (random bytes here)
 
 
 def test_official_checkpoint_table_matches_the_file_names() -> None:
-    assert {c.model_type: c.md5_prefix for c in model_store.CHECKPOINTS.values()} == {
-        "vit_b": "01ec64", "vit_l": "0b3195", "vit_h": "4b8939"}
+    sam = [c for c in model_store.CHECKPOINTS.values() if c.family == "sam"]
+    assert {c.model_type: c.md5_prefix for c in sam} == {"vit_b": "01ec64", "vit_l": "0b3195", "vit_h": "4b8939"}
+    sam2 = {c.name: c for c in model_store.CHECKPOINTS.values() if c.family == "sam2"}
+    for name, c in sam2.items():  # the file Meta names, at Meta's address, a full SHA-256, no MD5 prefix
+        assert c.filename == name.replace("-hiera-", "_hiera_").replace("base-plus", "base_plus") + ".pt"
+        assert c.url.startswith("https://dl.fbaipublicfiles.com/segment_anything_2/")
+        assert re.fullmatch(r"[0-9a-f]{64}", c.sha256) and c.md5_prefix == ""
+        assert sam2_config_for(Path(c.filename)).startswith("configs/sam2")
     with pytest.raises(UserError, match="unknown model"):
         model_store.get_checkpoint("sam-vit-x")

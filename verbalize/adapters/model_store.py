@@ -1,4 +1,4 @@
-"""Download and find the official Segment Anything checkpoints (`verbalize models pull sam-vit-b`).
+"""Download and find the official Segment Anything (SAM, SAM 2) checkpoints (`verbalize models pull sam-vit-b`).
 
 Why a store of our own rather than `torch.hub`: the machines this runs on are often offline, so
 the download must be explicit (a CLI command, never a side effect of `explain`), say in one line
@@ -11,6 +11,12 @@ the file's MD5 (`sam_vit_b_01ec64.pth` -> md5 starts with `01ec64`). We check th
 full SHA-256 of the official files (recorded below; the same values are used across many public
 projects). The MD5 prefix alone is only 24 bits: enough to catch a truncated or wrong file, not a
 forged one; the SHA-256 is what makes the check meaningful.
+
+SAM 2 / 2.1 file names carry no digest. Meta also ships the same files in its own Hugging Face
+repositories (facebook/sam2-hiera-tiny, facebook/sam2.1-hiera-tiny, ...), where each is a Git LFS
+pointer whose `oid sha256:` is the file's SHA-256; the values below are read from those pointers.
+Only files whose pointer we could read in a facebook/ repository are listed (SAM 2.1 base_plus and
+large, SAM 2 large are not: a digest we cannot trace to Meta would only look like a check).
 
 Checkpoints live in `platformdirs.user_cache_dir("verbalize")/sam/` (on Linux
 `$XDG_CACHE_HOME/verbalize/sam`, by default `~/.cache/verbalize/sam`).
@@ -40,13 +46,14 @@ MODEL_TYPES = ("vit_b", "vit_l", "vit_h")
 
 @dataclass(frozen=True)
 class SamCheckpoint:
-    """One official SAM checkpoint: where it comes from and how to recognise it."""
+    """One official SAM or SAM 2 checkpoint: where it comes from and how to recognise it."""
 
     name: str
     model_type: str
     url: str
     sha256: str
     approx_mb: int
+    family: str = "sam"  # 'sam' (the segment-anything package) or 'sam2' (the sam2 package)
 
     @property
     def filename(self) -> str:
@@ -54,13 +61,20 @@ class SamCheckpoint:
 
     @property
     def md5_prefix(self) -> str:
-        """The hex digits of the MD5 that Meta put in the file name."""
+        """The hex digits of the MD5 that Meta put in a SAM file name; '' for SAM 2 names, which carry none."""
         m = re.search(r"_([0-9a-f]{6})\.pth$", self.filename)
-        assert m, self.filename
-        return m.group(1)
+        return m.group(1) if m else ""
+
+    @property
+    def hint(self) -> str:
+        """What to do when the download cannot happen here."""
+        var = "VERBALIZE_SAM2_CHECKPOINT" if self.family == "sam2" else "VERBALIZE_SAM_CHECKPOINT"
+        return f"download it elsewhere and set {var}=/path"
 
 
 _BASE = "https://dl.fbaipublicfiles.com/segment_anything/"
+_BASE2 = "https://dl.fbaipublicfiles.com/segment_anything_2/072824/"
+_BASE2_1 = "https://dl.fbaipublicfiles.com/segment_anything_2/092824/"
 CHECKPOINTS: dict[str, SamCheckpoint] = {
     c.name: c
     for c in (
@@ -70,10 +84,20 @@ CHECKPOINTS: dict[str, SamCheckpoint] = {
                       "3adcc4315b642a4d2101128f611684e8734c41232a17c648ed1693702a49a622", 1192),
         SamCheckpoint("sam-vit-h", "vit_h", _BASE + "sam_vit_h_4b8939.pth",
                       "a7bf3b02f3ebf1267aba913ff637d9a2d5c33d3173bb679e46d9f338c26f262e", 2446),
+        # SHA-256: the LFS pointers in huggingface.co/facebook/sam2.1-hiera-{tiny,small} (sam2.1_hiera_*.pt)
+        # and huggingface.co/facebook/sam2-hiera-{tiny,small,base-plus} (sam2_hiera_*.pt).
+        SamCheckpoint("sam2.1-hiera-tiny", "hiera_t", _BASE2_1 + "sam2.1_hiera_tiny.pt",
+                      "7402e0d864fa82708a20fbd15bc84245c2f26dff0eb43a4b5b93452deb34be69", 156, "sam2"),
+        SamCheckpoint("sam2.1-hiera-small", "hiera_s", _BASE2_1 + "sam2.1_hiera_small.pt",
+                      "6d1aa6f30de5c92224f8172114de081d104bbd23dd9dc5c58996f0cad5dc4d38", 184, "sam2"),
+        SamCheckpoint("sam2-hiera-tiny", "hiera_t", _BASE2 + "sam2_hiera_tiny.pt",
+                      "65b50056e05bcb13694174f51bb6da89c894b57b75ccdf0ba6352c597c5d1125", 156, "sam2"),
+        SamCheckpoint("sam2-hiera-small", "hiera_s", _BASE2 + "sam2_hiera_small.pt",
+                      "95949964d4e548409021d47b22712d5f1abf2564cc0c3c765ba599a24ac7dce3", 184, "sam2"),
+        SamCheckpoint("sam2-hiera-base-plus", "hiera_b+", _BASE2 + "sam2_hiera_base_plus.pt",
+                      "d0bb7f236400a49669ffdd1be617959a8b1d1065081789d7bbff88eded3a8071", 323, "sam2"),
     )
 }
-
-_HINT = "download it elsewhere and set VERBALIZE_SAM_CHECKPOINT=/path"
 
 
 def cache_dir() -> Path:
@@ -82,9 +106,9 @@ def cache_dir() -> Path:
 
 
 def get_checkpoint(name: str) -> SamCheckpoint:
-    """Look a checkpoint up by `sam-vit-b`, `sam_vit_b` or `vit_b`; a user-facing error otherwise."""
+    """Look a checkpoint up by `sam-vit-b`, `sam_vit_b`, `vit_b` or `sam2.1_hiera_tiny`; a user-facing error otherwise."""
     key = name.strip().lower().replace("_", "-")
-    if not key.startswith("sam-"):
+    if not key.startswith(("sam-", "sam2")):
         key = "sam-" + key
     if key not in CHECKPOINTS:
         raise UserError(f"{name}: unknown model (known: {', '.join(CHECKPOINTS)})")
@@ -107,6 +131,14 @@ def find_checkpoint(model_type: str = "auto", cache: Path | None = None) -> Path
         path = checkpoint_path(t, cache)
         if path.is_file():
             return path
+    return None
+
+
+def find_sam2_checkpoint(cache: Path | None = None) -> Path | None:
+    """The first pulled SAM 2 checkpoint, SAM 2.1 before SAM 2 and smaller before larger (the table's order)."""
+    for c in CHECKPOINTS.values():
+        if c.family == "sam2" and checkpoint_path(c.name, cache).is_file():
+            return checkpoint_path(c.name, cache)
     return None
 
 
@@ -151,11 +183,12 @@ def pull(
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            got_sha, got_md5 = _download(src, out, ckpt.name, progress, timeout_s)
+            got_sha, got_md5 = _download(src, out, ckpt.name, progress, timeout_s, ckpt.hint)
         if got_sha != want_sha or not got_md5.startswith(want_md5):
+            md5_part = f"; md5 {got_md5[:6]}, expected {want_md5}" if want_md5 else ""
             raise UserError(
                 f"cannot use {ckpt.name} from {src}: checksum mismatch (sha256 {got_sha[:12]}…, "
-                f"expected {want_sha[:12]}…; md5 {got_md5[:6]}, expected {want_md5}); the download was discarded"
+                f"expected {want_sha[:12]}…{md5_part}); the download was discarded"
             )
         os.replace(tmp, target)
     except BaseException:
@@ -164,14 +197,15 @@ def pull(
     return target
 
 
-def _download(url: str, out: BinaryIO, name: str, progress: ProgressCallback | None, timeout_s: float) -> tuple[str, str]:
+def _download(url: str, out: BinaryIO, name: str, progress: ProgressCallback | None, timeout_s: float,
+              hint: str) -> tuple[str, str]:
     """Stream `url` into `out`, hashing as it goes; every network failure becomes one UserError."""
     sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
     try:
         with httpx.stream("GET", url, follow_redirects=True,
                           timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0))) as resp:
             if resp.status_code != 200:
-                raise UserError(f"cannot download {name} from {url}: HTTP {resp.status_code}; {_HINT}")
+                raise UserError(f"cannot download {name} from {url}: HTTP {resp.status_code}; {hint}")
             total = int(resp.headers["content-length"]) if "content-length" in resp.headers else None
             done = 0
             if progress:
@@ -184,9 +218,9 @@ def _download(url: str, out: BinaryIO, name: str, progress: ProgressCallback | N
                 if progress:
                     progress(done, total)
     except (httpx.ConnectError, httpx.ConnectTimeout) as e:
-        raise UserError(f"cannot download {name} from {url}: no network ({_brief(e)}); {_HINT}") from None
+        raise UserError(f"cannot download {name} from {url}: no network ({_brief(e)}); {hint}") from None
     except httpx.HTTPError as e:  # read timeouts, dropped connections, bad redirects, proxies
-        raise UserError(f"cannot download {name} from {url}: download failed ({_brief(e)}); {_HINT}") from None
+        raise UserError(f"cannot download {name} from {url}: download failed ({_brief(e)}); {hint}") from None
     except OSError as e:
         raise UserError(f"cannot download {name}: cannot write the file ({e.strerror or e})") from None
     return sha.hexdigest(), md5.hexdigest()

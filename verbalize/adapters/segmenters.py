@@ -331,8 +331,8 @@ class SamSegmenter(PredictorSam):
 
 # --- SAM 2 through the `sam2` package --------------------------------------------------------
 
-SAM2_MISSING_HINT = ("download an official file such as sam2.1_hiera_tiny.pt from the SAM 2 release where there "
-                     "is internet, then set VERBALIZE_SAM2_CHECKPOINT or segmenter.sam2_checkpoint")
+SAM2_MISSING_HINT = ("run `verbalize models pull sam2.1-hiera-tiny` or set VERBALIZE_SAM2_CHECKPOINT or "
+                     "segmenter.sam2_checkpoint")
 
 SAM2_CONFIGS = {  # file-name fragment -> the config the `sam2` package ships for that architecture
     "hiera_tiny": "hiera_t", "hiera_t": "hiera_t", "hiera_small": "hiera_s", "hiera_s": "hiera_s",

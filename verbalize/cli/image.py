@@ -165,8 +165,10 @@ def verify(
                   f"{result.unverifiable} unverifiable ({result.extractor} extractor)", highlight=False)
 
 
-def models_pull(name: Annotated[str, typer.Argument(help="sam-vit-b, sam-vit-l or sam-vit-h")]) -> None:
-    """Download an official SAM checkpoint into the user cache (checksum checked)."""
+def models_pull(name: Annotated[str, typer.Argument(
+        help="sam-vit-b, sam-vit-l, sam-vit-h, sam2.1-hiera-tiny, sam2.1-hiera-small, sam2-hiera-tiny, "
+             "sam2-hiera-small or sam2-hiera-base-plus")]) -> None:
+    """Download an official SAM or SAM 2 checkpoint into the user cache (SHA-256 checked)."""
     from verbalize.adapters.model_store import pull
 
     with bars() as progress:

@@ -177,7 +177,8 @@ def make_segmenter(config: SegmenterConfig, *, device: str = "cpu", seed: int = 
     if config.kind.startswith("hf:"):
         return HFSamSegmenter(config.kind[3:], device=device)
     if config.kind == "sam2":
-        checkpoint2 = config.sam2_checkpoint or os.environ.get("VERBALIZE_SAM2_CHECKPOINT")
+        checkpoint2 = config.sam2_checkpoint or os.environ.get("VERBALIZE_SAM2_CHECKPOINT") \
+            or model_store.find_sam2_checkpoint()
         if not checkpoint2:
             raise UserError(f"segmenter: SAM 2 checkpoint not found ({SAM2_MISSING_HINT})")
         return Sam2Segmenter(checkpoint=checkpoint2, config=config.sam2_config, device=device)
