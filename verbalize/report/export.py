@@ -25,6 +25,7 @@ from verbalize.pipeline.batch.rows import (  # noqa: F401  (the report's view of
     flatten_item,
     is_correct,
     number,
+    segment_rows,
 )
 
 ExportFormat = Literal["jsonl", "csv", "parquet"]

@@ -37,6 +37,7 @@ from verbalize.report.export import (
     is_correct,
     number,
     publish,
+    segment_rows,
 )
 from verbalize.report.plots import comparison_png, data_uri, distribution_png, heatmap_png
 
@@ -303,6 +304,7 @@ class ItemView:
     overlay: str | None = None
     segment: str | None = None
     correct: bool | None = None
+    segments: list[dict[str, Any]] = field(default_factory=list)
     tokens: list[tuple[str, list[str], list[float]]] = field(default_factory=list)
     result_json: str | None = None
 
@@ -315,6 +317,7 @@ def _item_view(n: int, item: ReportItem) -> ItemView:
         view.overlay = thumbnail_uri(item.artifacts["overlay.png"]) if "overlay.png" in item.artifacts else None
         view.segment = thumbnail_uri(item.artifacts["segment.png"]) if "segment.png" in item.artifacts else None
         view.correct = is_correct(item)
+        view.segments = segment_rows(item.result or {})
     elif item.result is not None:
         view.tokens = token_attributions(item.result)
         view.result_json = json.dumps(item.result, indent=2, ensure_ascii=False, default=str)

@@ -125,6 +125,60 @@ def _input_column(item: ReportItem) -> str | None:
     return json.dumps(item.input, sort_keys=True, default=str)
 
 
+# Per-segment values, in the order the report's segment table and the `segment<i>_*` columns show them.
+SEGMENT_FIELDS: dict[str, str] = {
+    "method": "segmenter",
+    "location": "where (3x3 cell of its saliency)",
+    "saliency_share": "share of the positive saliency",
+    "area": "area (share of image)",
+    "p_only": "p(label | segment kept alone)",
+    "p_removed": "p(label | segment removed)",
+    "points": "positive prompt points",
+    "negatives": "negative prompt points",
+    "box": "box prompt",
+    "rounds": "refinement rounds run",
+    "stop_reason": "why refinement stopped",
+}
+
+
+def segment_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per segment of an image result (keys: `SEGMENT_FIELDS`), strongest first.
+
+    With several salient objects the values come from `segments` and the fact sheet's `regions`
+    (computed for the same segments, in the same order); with one, from `segment` and the fact
+    sheet's segment facts, so a single-object item reads the same way. Prompts are counted here
+    (the points themselves are in the JSON and drawn on segment.png).
+    """
+    segments = result.get("segments") or ([result["segment"]] if isinstance(result.get("segment"), Mapping) else [])
+    regions = dig(result, "facts.regions") or []
+    rows = []
+    for i, seg in enumerate(segments):
+        region = regions[i] if i < len(regions) and isinstance(regions[i], Mapping) else {}
+        single = len(segments) == 1 and not region  # the fact sheet's segment facts are this segment's
+        values = {"location": region.get("location"),
+                  "saliency_share": number(dig(result, "facts.saliency_in_segment") if single
+                                           else region.get("saliency_share")),
+                  "area": number(dig(result, "facts.segment_area") if single
+                                 else region.get("area", seg.get("area_fraction"))),
+                  "p_only": number(dig(result, "facts.p_segment_only") if single else region.get("p_only")),
+                  "p_removed": number(dig(result, "facts.p_segment_removed") if single else region.get("p_removed"))}
+        rows.append({"method": seg.get("method"), **values,
+                     "points": len(seg.get("prompt_points_xy") or []),
+                     "negatives": len(seg.get("prompt_negative_xy") or []),
+                     "box": seg.get("prompt_box_xyxy") is not None,
+                     "rounds": seg.get("rounds"), "stop_reason": seg.get("stop_reason")})
+    return rows
+
+
+def _segment_columns(result: Mapping[str, Any]) -> dict[str, Any]:
+    """`segments` (how many) and `segment<i>_<field>` for each, numbered from 1 (see `segment_rows`)."""
+    rows = segment_rows(result)
+    out: dict[str, Any] = {"segments": len(rows)}
+    for i, row in enumerate(rows, start=1):
+        out.update({f"segment{i}_{k}": v for k, v in row.items() if k != "method"})
+    return out
+
+
 def _image_columns(result: Mapping[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {
         "predicted_label": dig(result, "prediction.label"),
@@ -136,6 +190,7 @@ def _image_columns(result: Mapping[str, Any]) -> dict[str, Any]:
     }
     for column, (path, _) in IMAGE_METRICS.items():
         row[column] = number(dig(result, path))
+    row.update(_segment_columns(result))
     row["seconds"] = number(dig(result, "timings.total"))
     for v in result.get("verbalizations") or []:
         name = str(v.get("verbalizer", "?"))
