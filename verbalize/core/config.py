@@ -12,7 +12,7 @@ import re
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -99,9 +99,15 @@ def _warn_once(message: str) -> None:
         print(f"warning: {message}", file=sys.stderr)
 
 
+SegmenterKind = Literal["auto", "sam", "sam2", "grabcut"]
+"""The segmenters chosen by name. The one more, `hf:/folder`, is chosen by a path: a client of the
+service may pick these names but never a path (the server would load whatever it named)."""
+SEGMENTER_KINDS: tuple[str, ...] = get_args(SegmenterKind)
+
+
 class SegmenterConfig(_Section):
     kind: str = Field(
-        default="auto", pattern=r"^(auto|sam|sam2|grabcut|hf:.+)$",
+        default="auto", pattern=rf"^({'|'.join(SEGMENTER_KINDS)}|hf:.+)$",
         description="auto | sam | sam2 | grabcut | hf:/folder (a Hugging Face SamModel or Sam2Model saved locally); "
                     "'auto' uses SAM when a checkpoint is configured, GrabCut otherwise",
     )

@@ -35,10 +35,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from verbalize import __version__
-from verbalize.core.config import Config
+from verbalize.core.config import SEGMENTER_KINDS, Config
 from verbalize.core.errors import InputError, UserError
 from verbalize.service.auth import TOKEN_ENV, AuthError, cross_site_problem, require_token
-from verbalize.service.jobs import ExplainOptions, JobInfo, JobManager, JobRequest
+from verbalize.service.jobs import ExplainOptions, JobInfo, JobManager, JobRequest, check_segmenter_caps
 from verbalize.service.settings import ServiceSettings, service_settings
 from verbalize.service.text_service import RequestGone, TextService
 
@@ -211,7 +211,8 @@ class ImageService:
 
     @staticmethod
     def _key(cfg: Config) -> tuple[Any, ...]:
-        return cfg.saliency.method, cfg.segmenter.kind, tuple(cfg.verbalizers), cfg.seed
+        # The whole segmenter section: a request's max_objects or refine_rounds needs an explainer of its own.
+        return cfg.saliency.method, tuple(sorted(cfg.segmenter.model_dump().items())), tuple(cfg.verbalizers), cfg.seed
 
     def explainer(self, options: ExplainOptions) -> Any:
         from verbalize.pipeline.image.explainer import ImageExplainer
@@ -385,13 +386,16 @@ def _api_router() -> APIRouter:
         request: Request,
         file: Annotated[UploadFile, File(description="the image (PNG, JPEG, …)")],
         method: Annotated[str | None, Form()] = None,
-        segmenter: Annotated[str | None, Form(description="auto, sam or grabcut")] = None,
+        segmenter: Annotated[str | None, Form(description=" | ".join(SEGMENTER_KINDS))] = None,
         verbalizer: Annotated[str | None, Form(description="template, llm, vlm, all or a comma-separated list")] = None,
         seed: Annotated[int | None, Form()] = None,
-        options: Annotated[str | None, Form(description='the same keys as a JSON object, e.g. {"method": "gradcam"}')] = None,
+        options: Annotated[str | None, Form(description='the same keys as a JSON object, plus the segmenter knobs '
+                                            '(negative_points, refine_rounds, refine_iou, max_objects), '
+                                            'e.g. {"method": "gradcam", "max_objects": 2}')] = None,
     ) -> ExplainImageResponse:
         state = request.app.state
         opts = _parse_options(options, method=method, segmenter=segmenter, verbalizer=verbalizer, seed=seed)
+        check_segmenter_caps(opts.max_objects, opts.refine_rounds, state.settings)
         with state.gate.admit():
             data = await file.read()
             if not data:
@@ -479,7 +483,7 @@ def _pages(app: FastAPI, templates: Jinja2Templates) -> None:
         from verbalize.pipeline.image.methods import SALIENCY_METHODS
         from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS
 
-        return {"methods": SALIENCY_METHODS.names(), "segmenters": ["auto", "grabcut", "sam"],
+        return {"methods": SALIENCY_METHODS.names(), "segmenters": list(SEGMENTER_KINDS),
                 "verbalizers": [*IMAGE_VERBALIZERS.names(), "all"], "version": __version__,
                 "auth_required": bool(app.state.api_token),
                 "default_method": app.state.config.saliency.method}

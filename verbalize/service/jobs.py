@@ -22,12 +22,12 @@ import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import HTTPException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from verbalize.core.config import Config
+from verbalize.core.config import SEGMENTER_KINDS, Config, SegmenterConfig, SegmenterKind
 from verbalize.core.errors import InputError, UserError
 from verbalize.core.files import write_atomic
 from verbalize.core.seeding import MAX_SEED
@@ -38,10 +38,36 @@ log = logging.getLogger("verbalize.service.jobs")
 
 FINISHED = {"done", "failed", "cancelled"}
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # used with fullmatch: "$" would accept "ok\n"
-# Config keys a client may override. Not the model, checkpoints or LLM endpoints: those name files
-# the server would load (torch.load runs code) or hosts it would call.
+# Segmenter knobs a request may turn (explain options and job config): prompts, refinement, objects.
+SEGMENTER_KNOBS = ("points", "point_min_distance", "use_box", "threshold", "negative_points", "negative_threshold",
+                   "refine_rounds", "refine_iou", "max_objects", "min_object_share")
+# Config keys a client may override. Not the model, checkpoints, a Hugging Face segmenter folder
+# (segmenter.kind takes SEGMENTER_KINDS only) or LLM endpoints: those name files the server would
+# load (torch.load runs code) or hosts it would call.
 SAFE_OVERRIDES = ("seed", "verbalizers", "saliency.", "facts.", "scorer.batch_size", "segmenter.kind",
-                  "segmenter.points", "segmenter.point_min_distance", "segmenter.use_box", "segmenter.threshold")
+                  *(f"segmenter.{k}" for k in SEGMENTER_KNOBS))
+
+
+def _like_config(name: str) -> Any:
+    """An optional request field with the bounds and description of `SegmenterConfig.<name>` (one source)."""
+    source = SegmenterConfig.model_fields[name]
+    bounds = {k: getattr(m, k) for m in source.metadata for k in ("ge", "gt", "le", "lt") if hasattr(m, k)}
+    return Field(default=None, description=f"segmenter.{name}: {source.description}", **bounds)
+
+
+def check_segmenter_caps(max_objects: int | None, refine_rounds: int | None, limits: ServiceSettings) -> None:
+    """The segmenter knobs that multiply work, against this service's caps (InputError: a 422 naming both)."""
+    for knob, value, (setting, cap) in (("max_objects", max_objects, ("max_objects", limits.max_objects)),
+                                        ("refine_rounds", refine_rounds, ("max_refine_rounds", limits.max_refine_rounds))):
+        if value is not None and value > cap:
+            raise InputError(f"segmenter.{knob} = {value} is over this service's limit of {cap} ({setting})")
+
+
+def _check_segmenter_kind(value: Any, where: str) -> None:
+    """A client names a segmenter, never a folder: `hf:/…` (or anything else) is one line naming `where`."""
+    if value is not None and value not in SEGMENTER_KINDS:
+        raise UserError(f"{where}: {value!r} is not a segmenter this service lets a request choose (one of "
+                        f"{', '.join(SEGMENTER_KINDS)}; a Hugging Face model folder is set in the server's config)")
 
 
 class ExplainOptions(BaseModel):
@@ -50,9 +76,14 @@ class ExplainOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     method: str | None = Field(default=None, description="a saliency method (GET /healthz lists them; `verbalize methods`)")
-    segmenter: Literal["auto", "sam", "grabcut"] | None = None
+    segmenter: SegmenterKind | None = Field(
+        default=None, description="a Hugging Face model folder (hf:) only as the server's own segmenter.kind")
     verbalizer: str | None = Field(default=None, description="template, llm, vlm, all, or a comma-separated list")
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED, description="0 … 2³²−1")
+    negative_points: int | None = _like_config("negative_points")
+    refine_rounds: int | None = _like_config("refine_rounds")
+    refine_iou: float | None = _like_config("refine_iou")
+    max_objects: int | None = _like_config("max_objects")
 
     def overrides(self) -> dict[str, Any]:
         verbalizers = None
@@ -62,7 +93,9 @@ class ExplainOptions(BaseModel):
 
             verbalizers = IMAGE_VERBALIZERS.names() if v == "all" else [p.strip() for p in v.split(",") if p.strip()]
         return {"saliency.method": self.method, "segmenter.kind": self.segmenter, "verbalizers": verbalizers,
-                "seed": self.seed}
+                "seed": self.seed, "segmenter.negative_points": self.negative_points,
+                "segmenter.refine_rounds": self.refine_rounds, "segmenter.refine_iou": self.refine_iou,
+                "segmenter.max_objects": self.max_objects}
 
 
 class JobRequest(BaseModel):
@@ -202,6 +235,7 @@ class JobManager:
         for key in spec.config:
             if not any(key == p or (p.endswith(".") and key.startswith(p)) for p in SAFE_OVERRIDES):
                 raise UserError(f"config: {key!r} cannot be set per job (allowed: {', '.join(SAFE_OVERRIDES)})")
+        _check_segmenter_kind(spec.config.get("segmenter.kind"), "config: segmenter.kind")
         overrides = {**spec.config, **{k: v for k, v in spec.options.overrides().items() if v is not None}}
         cfg = self.config.with_overrides(**overrides)
         from verbalize.pipeline.image.methods import check_sections, method_entry, method_params
@@ -216,6 +250,7 @@ class JobManager:
             if value > cap:
                 raise InputError(f"config: saliency.{method}.{leaf} = {value} is over this service's limit of {cap} "
                                  f"({knob})")
+        check_segmenter_caps(cfg.segmenter.max_objects, cfg.segmenter.refine_rounds, limits)
         if cfg.facts.curve_steps > limits.max_curve_steps:
             raise InputError(f"config: facts.curve_steps = {cfg.facts.curve_steps} is over this service's limit of "
                              f"{limits.max_curve_steps} (max_curve_steps)")

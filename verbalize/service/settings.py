@@ -29,6 +29,11 @@ class ServiceSettings(BaseSettings):
     max_shap_evals: int = Field(default=2_000, ge=1, le=100_000, description="SHAP evaluations per request or job")
     max_tokens: int = Field(default=1_024, ge=1, le=32_768, description="tokens an LLM may write per answer")
     max_curve_steps: int = Field(default=100, ge=1, le=1_000, description="facts.curve_steps of a job")
+    max_objects: int = Field(default=4, ge=1, le=8,
+                             description="segmenter.max_objects of a request or job (each object: a segmentation and "
+                                         "two classifier passes)")
+    max_refine_rounds: int = Field(default=4, ge=1, le=16,
+                                   description="segmenter.refine_rounds of a request or job (per object)")
     max_job_files: int = Field(default=1_000, ge=1, le=100_000, description="uploaded files per job")
     input_roots: list[str] | None = Field(
         default=None, description="folders a job may read server-side inputs from; default: the working directory")
