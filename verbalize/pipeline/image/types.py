@@ -15,7 +15,7 @@ from verbalize.core.types import Attribution, ClassScore, Model, Prediction, Pro
 
 
 class Segment(Model):
-    """The salient object's mask and how it was found. `method` is 'sam' or 'grabcut', never blurred."""
+    """The salient object's mask and how it was found. `method` is 'sam', 'sam2' or 'grabcut', never blurred."""
 
     method: Literal["sam", "sam2", "grabcut"]
     mask: Any = Field(default=None, exclude=True)
