@@ -92,8 +92,9 @@ def test_sam2_is_a_choice_and_a_missing_checkpoint_is_one_line(client: TestClien
     assert r.status_code == 400, r.text
     assert r.json()["error"] == ("segmenter: SAM 2 checkpoint not found (run `verbalize models pull sam2.1-hiera-tiny` "
                                  "or set VERBALIZE_SAM2_CHECKPOINT or segmenter.sam2_checkpoint)")
-    page = client.get("/").text
-    assert all(f'<option value="{kind}">' in page for kind in SEGMENTER_KINDS)  # the form offers what the API takes
+    for page in (client.get("/").text, client.get("/jobs").text):  # the forms offer what the API takes
+        assert all(f'<option value="{kind}">' in page for kind in SEGMENTER_KINDS)
+        assert '<option value="" selected>server default (auto)</option>' in page  # "" leaves the key out
 
 
 def test_two_objects_come_back_as_two_segments_and_two_regions(client: TestClient) -> None:
@@ -130,3 +131,12 @@ def test_job_config_takes_the_segmenter_knobs(client: TestClient) -> None:
         time.sleep(0.5)
     report = client.get("/v1/jobs/two/report").text
     assert "2 segments, strongest first" in report
+
+
+def test_a_server_configured_hf_folder_is_the_default_and_its_path_stays_private(tmp_path: Path) -> None:
+    cfg = fast_config().with_overrides(**{"segmenter.kind": "hf:/srv/models/secret-sam"})
+    app = create_app(cfg, runs_dir=tmp_path / "runs", image_service=image_service(), api_token="",
+                     settings=ServiceSettings(input_roots=[str(tmp_path)]))
+    with TestClient(app, base_url=LOCAL) as c:
+        page = c.get("/").text
+        assert '<option value="" selected>server default (hf)</option>' in page and "secret-sam" not in page

@@ -486,7 +486,9 @@ def _pages(app: FastAPI, templates: Jinja2Templates) -> None:
         return {"methods": SALIENCY_METHODS.names(), "segmenters": list(SEGMENTER_KINDS),
                 "verbalizers": [*IMAGE_VERBALIZERS.names(), "all"], "version": __version__,
                 "auth_required": bool(app.state.api_token),
-                "default_method": app.state.config.saliency.method}
+                "default_method": app.state.config.saliency.method,
+                # the configured segmenter by name only: an hf: folder's path is the server's business
+                "default_segmenter": app.state.config.segmenter.kind.split(":", 1)[0]}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(request: Request) -> Response:

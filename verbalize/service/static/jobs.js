@@ -49,7 +49,10 @@ async function cancelJob(event) {
 async function startJob(event) {
   event.preventDefault();
   const options = {};
-  for (const key of ["method", "segmenter", "verbalizer"]) options[key] = document.getElementById("job-" + key).value;
+  for (const key of ["method", "segmenter", "verbalizer"]) {
+    const value = document.getElementById("job-" + key).value;
+    if (value) options[key] = value;  // "" is the server's default: leave the key out
+  }
   const input = document.getElementById("job-input").value.trim();
   const files = document.getElementById("job-files").files;
   let result;
