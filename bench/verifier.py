@@ -52,6 +52,8 @@ def pct(n: int, d: int) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--show-misses", choices=["dev", "heldout"], help="print the sentences the verifier gets wrong")
+    ap.add_argument("--split", choices=["dev", "heldout", "both"], default="both",
+                    help="print only this split's figures (tune with --split dev: never look at held-out while tuning)")
     args = ap.parse_args()
     rows = [json.loads(line) for line in (HERE / "corpus.jsonl").read_text().splitlines() if line.strip()]
     cache: dict[str, object] = {}
@@ -80,7 +82,7 @@ def main() -> int:
     print(f"{'split':8} {'kind':5} {'claim':22} {'detection':>16} {'false alarms':>16} {'coverage':>16}")
     order = sorted(stats, key=lambda k: (k[0] == "heldout", k[2] == "ALL", k[1], k[2]))
     # the overall lines of each split after its per-claim lines; held-out overall lines last
-    for split in ("dev", "heldout"):
+    for split in ("dev", "heldout") if args.split == "both" else (args.split,):
         for last in (False, True):
             for key in order:
                 if key[0] != split or (key[2] == "ALL") != last:

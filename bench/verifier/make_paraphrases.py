@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import hand  # noqa: E402  (the hand-written sentences beside this script)
+import round2  # noqa: E402  (round 2: new sentences written before round 2's rule changes)
 
 SEED = 10
 
@@ -857,6 +858,11 @@ def main() -> None:
                             origin="hand"))
     for r in paraphrases(hand_items):
         records.append(dict(r, origin="paraphrase"))
+    for r in records:
+        r["round"] = 1
+    # round 2 (round2.py) comes after round 1, so round 1's ids and splits stay exactly as they were
+    seen = {(r["kind"], r["stem"], norm(r["text"])) for r in records}
+    records += [dict(r, round=2) for r in round2.generate(seen)]
 
     counters: Counter[str] = Counter()
     for r in records:
@@ -867,14 +873,14 @@ def main() -> None:
 
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:
-        groups[(r["kind"], r["claim"], r["truth"])].append(r)
+        groups[(r["round"], r["kind"], r["claim"], r["truth"])].append(r)
     for key, rs in groups.items():
         rs.sort(key=lambda r: sha(r["id"]))
-        first = sha(repr(key)) % 2
+        first = sha(repr(key[1:] if key[0] == 1 else key)) % 2
         for i, r in enumerate(rs):
             r["split"] = ("dev", "heldout")[(i + first) % 2]
 
-    fields = ["id", "kind", "source", "text", "truth", "claim", "why", "origin", "split"]
+    fields = ["id", "kind", "source", "text", "truth", "claim", "why", "origin", "split", "round"]
     with open(HERE / "corpus.jsonl", "w") as f:
         for r in records:
             f.write(json.dumps({k: r[k] for k in fields}, ensure_ascii=False) + "\n")
