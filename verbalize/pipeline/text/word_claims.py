@@ -1,0 +1,291 @@
+"""Statements about words of the text, quoted or bare (issue 10): rank ("the most / second most /
+least important word is mess"), comparison ("X outweighs Y"), sign and direction ("X pushes towards
+negative"), strength in words ("a strong positive score", "no influence"), a score stated for a
+word, and a probability bound to the label named with it.
+
+LLMs write these in many shapes, so each statement is a small family of patterns around the word it
+is about; a list of cited words ("'food', 'service' and 'plot' hardly matter") puts each member in
+the list's place in turn. The rules and thresholds: bench/verifier/README.md, "Text (token
+attributions)". A pattern that finds no token of the text for its word gives no claim.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from verbalize.core.claims import quantities
+from verbalize.core.types import Claim
+from verbalize.pipeline.text.attribution import _NEGATION, Attribution, core
+
+# Rules and thresholds: bench/verifier/README.md, "Text (token attributions)".
+
+_W = r"[\"'“‘»]?(?P<{n}>[^\s\"'“”‘’»«,.;:!?()]+)[\"'”’«]?"
+_X, _Y = _W.format(n="x"), _W.format(n="y")
+_WORD = r"(?:\s+(?:word|token))?"
+_SCORE = r"(?:score|attribution|importance|weight|contribution|value|impact|influence|effect)"
+
+_IMP = r"(?:important|influential|relevant|salient|decisive|significant)"
+_HAS = r"(?:has|had|gets|got|receives|received|carries|carried|shows|holds)"
+_BIG = r"(?:highest|largest|biggest|greatest|strongest|top)"
+_SMALL = r"(?:lowest|smallest|weakest|least)"
+_FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
+    ("second", rf"\bsecond[- ](?:most {_IMP}|{_BIG}(?:[- ]scoring)?|strongest){_WORD}\s+(?:is|was)\s+{_X}"),
+    ("second", rf"{_X}{_WORD}\s+(?:is|was|ranks|ranked|comes|came|places|placed|follows)\s+(?:ranked\s+)?(?:in\s+)?(?:the\s+)?"
+               rf"(?:second[- ]most {_IMP}|second(?:[- ]{_BIG}(?:[- ]scoring)?)?|runner-up|next most {_IMP})\b"),
+    ("second", rf"{_X}{_WORD}\s+{_HAS} the second[- ]{_BIG} {_SCORE}"),
+    ("second", rf"{_X}{_WORD}\s+(?:takes|took|is in|was in|holds|comes in) second place"),
+    ("second", rf"\bsecond[- ](?:{_BIG}|most {_IMP})(?:[- ]scoring)? (?:word|token)\s+(?:is|was)\s+{_X}"),
+    ("second", rf"\b(?:runner-up among the words|second place among the words) (?:is|was)\s+{_X}"),
+    ("least", rf"\bleast {_IMP}{_WORD}\s+(?:is|was)\s+{_X}"),
+    ("least", rf"{_X}{_WORD}\s+(?:is|was|ranks?)\s+(?:the|one of the|among the)\s+least {_IMP}"),
+    ("least", rf"{_X}{_WORD}\s+(?:matters?|counts?|contributes?) (?:the )?least\b"),
+    ("least", rf"{_X}{_WORD}\s+(?:is|was)\s+(?:the|one of the|among the)\s+(?:least (?!{_IMP})\w+|weakest|"
+              rf"lowest-ranked|lowest-ranking)\b"),
+    ("least", rf"\b(?:least (?!{_IMP})\w+|weakest|lowest-ranked)(?:\s+(?:word|token))?\s+(?:is|was)\s+{_X}"),
+    ("least", rf"{_X}{_WORD}\s+(?:ranks|ranked|comes|came|is|was)(?: ranked)? last\b"),
+    ("least", rf"{_X}{_WORD}\s+{_HAS} (?:the|one of the) {_SMALL} (?:absolute )?(?:{_SCORE}|influence|impact|effect)s?"),
+    ("least", rf"\b(?:word|token) with the {_SMALL} (?:absolute )?{_SCORE} (?:is|was)\s+{_X}"),
+    ("top", rf"(?<!second )(?<!second-)(?<!least )\b(?:most {_IMP}|strongest|highest-scoring|top|key|decisive)"
+            rf"{_WORD}\s+(?:is|was)\s+{_X}"),
+    ("top", rf"\bthe (?:word|token) that (?:matters|counts|contributes) most (?:is|was)\s+{_X}"),
+    ("top", rf"\b(?:word|token) with the {_BIG} {_SCORE} (?:is|was)\s+{_X}"),
+    ("top", rf"{_X}{_WORD}\s+(?:is|was)\s+the\s+(?:single\s+)?(?:most {_IMP}|strongest|highest-scoring|top|key)\b"
+            rf"(?! (?:\w+ )?(?:than|after|behind))"),
+    ("top", rf"{_X}{_WORD}\s+(?:is|was)\s+the (?:word|token) that [^.;]{{0,40}}?\bmost\b"),
+    ("top", rf"{_X}{_WORD}\s+(?:matters?|counts?|contributes?|weighs?) (?:the )?most\b"),
+    ("top", rf"{_X}{_WORD}\s+{_HAS} the {_BIG} (?:{_SCORE}|influence|impact|effect)\b(?! (?:\w+ )?than)"),
+    ("top", rf"{_X}{_WORD}\s+(?:ranks|ranked|comes|came|is|was)(?: ranked)? first\b"),
+    ("top", rf"{_X}{_WORD}\s+(?:drives|drove|influences|influenced|affects|affected|shapes|moves|sways|changes)(?: the "
+            rf"(?:prediction|model|decision|output|classifier|score))? (?:the )?most\b"),
+    ("top", rf"\bremoving {_X}{_WORD}\s+(?:changes|changed|affects|moves|shifts|lowers)(?: the (?:prediction|output|"
+            rf"score|probability))? (?:the )?most\b"),
+    ("more", rf"{_X}{_WORD}\s+(?:outweighs|outweighed|outranks|outranked|beats|dominates|"
+             rf"(?:matters|mattered|counts|counted|weighs|weighed|contributes|contributed) more than|"
+             rf"(?:is|was) (?:more {_IMP}|weightier|stronger) than|{_HAS} (?:an? )?(?:larger|higher|bigger|greater|stronger)"
+             rf" {_SCORE} than|{_HAS} more (?:influence|weight|impact) than|scores? (?:higher than|above)|"
+             rf"ranks? (?:higher than|above)|(?:is|was) ahead of|carries more weight than|counts for more than|"
+             rf"(?:is|was) weighted more (?:heavily )?than|{_HAS} more (?:influence|weight|impact) than)\s+"
+             rf"(?:the (?:word|token)\s+)?{_Y}"),
+    ("more", rf"{_X}'s {_SCORE} (?:is|was) (?:higher|larger|bigger|greater|stronger) than (?:that of |the {_SCORE} of )?"
+             rf"{_Y}"),
+    ("less", rf"{_X}'s {_SCORE} (?:is|was) (?:lower|smaller|weaker) than (?:that of |the {_SCORE} of )?{_Y}"),
+    ("less", rf"{_X}{_WORD}\s+(?:(?:matters|mattered|counts|counted|weighs|weighed|contributes|contributed) less than|"
+             rf"(?:is|was) less {_IMP} than|{_HAS} (?:an? )?(?:smaller|lower|weaker) {_SCORE} than|"
+             rf"{_HAS} less (?:influence|weight|impact) than|scores? (?:lower than|below)|ranks? (?:lower than|below)|"
+             rf"(?:is|was) (?:outweighed|outranked) by|(?:is|was) behind)\s+(?:the (?:word|token)\s+)?{_Y}"),
+    ("strong_pos", rf"{_X}{_WORD}\s+{_HAS} an? (?:very )?(?:strong|strongly|large|high|big|substantial|sizable)"
+                   rf"(?:ly)? positive {_SCORE}"),
+    ("strong_pos", rf"{_X}{_WORD}\s+(?:is|was) (?:very |strongly )positive"),
+    ("strong_to", rf"{_X}{_WORD}\s+(?:is|was) strongly attributed (?:towards|to)\s+(?:the\s+)?(?P<l>[\w-]+)"),
+    ("strong_to", rf"{_X}{_WORD}\s+(?:(?:pushes|pulls|contributes|points) strongly|strongly (?:pushes|pulls|points))"
+                  rf"(?: the (?:prediction|model|classifier))? (?:towards|toward|to)\s+(?:the\s+)?(?P<l>[\w-]+)"),
+    ("weak_pos", rf"{_X}{_WORD}\s+(?:only\s+)?{_HAS} (?:only )?an? (?:weak|weakly|small|slight|slightly|low|modest|minor)"
+                 rf" positive {_SCORE}"),
+    ("weak_pos", rf"{_X}{_WORD}\s+(?:is|was) (?:only )?(?:weakly|slightly|mildly) (?:positive|attributed)"),
+    ("strong_neg", rf"{_X}{_WORD}\s+(?:strongly (?:pushes|pulls|speaks|argues|counts|works) against|{_HAS} an? "
+                   rf"(?:strong|large|high|big|substantial)(?:ly)? negative {_SCORE}|(?:is|was) strongly negative)"),
+    ("none", rf"{_X}{_WORD}\s+(?:has|had) no (?:influence|effect|impact|weight|role|attribution)"),
+    ("none", rf"{_X}{_WORD}\s+(?:has|had|gets|got) (?:a )?(?:zero|null) (?:{_SCORE}|attribution)"),
+    ("none", rf"{_X}{_WORD}\s+(?:does|did) not (?:affect|influence|change|matter|move)\b"),
+    ("none", rf"{_X}{_WORD}\s+(?:plays|played) no (?:role|part)"),
+    ("none", rf"{_X}{_WORD}\s+(?:is|was) neutral\b"),
+    ("none", rf"{_X}{_WORD}\s+{_HAS} an? neutral {_SCORE}"),
+    ("none", rf"{_X}{_WORD}\s+(?:is|was) irrelevant"),
+    ("none", rf"{_X}{_WORD}\s+contributes nothing"),
+    ("none", rf"\bremoving {_X}{_WORD}\s+(?:changes|changed) nothing"),
+    ("pos", rf"\b{_SCORE} (?:for|of) {_X}{_WORD}\s+is positive"),
+    ("neg", rf"\b{_SCORE} (?:for|of) {_X}{_WORD}\s+is negative"),
+    ("pos", rf"{_X}(?:'s)?{_WORD}\s+{_SCORE} is positive"),
+    ("pos", rf"{_X}{_WORD}\s+{_HAS} an? positive {_SCORE}"),
+    ("pos", rf"{_X}{_WORD}\s+(?:scores|scored) positive(?:ly)?"),
+    ("pos", rf"{_X}{_WORD}\s+(?:is|was) positively (?:attributed|weighted|scored)"),
+    ("pos", rf"{_X}{_WORD}\s+contributes positively"),
+    ("neg", rf"{_X}(?:'s)?{_WORD}\s+{_SCORE} is negative"),
+    ("neg", rf"{_X}{_WORD}\s+{_HAS} an? negative {_SCORE}"),
+    ("neg", rf"{_X}{_WORD}\s+(?:scores|scored) negative(?:ly)?"),
+    ("neg", rf"{_X}{_WORD}\s+(?:is|was) negatively (?:attributed|weighted|scored)"),
+    ("neg", rf"{_X}{_WORD}\s+contributes negatively"),
+]]
+_VALUE_FRAMES = [re.compile(p, re.I) for p in [
+    rf"\b{_SCORE} (?:for|of) {_X}{_WORD}\s+(?:is|was|comes to|equals|of)\s+(?:about |around |roughly )?$",
+    rf"{_X}(?:'s){_WORD}\s+{_SCORE} (?:is|was|comes to|equals|of)\s+(?:about |around |roughly )?$",
+    rf"{_X}{_WORD}\s+(?:has|gets|receives|carries) (?:a {_SCORE} of\s+)?(?:about |around |roughly )?$",
+    rf"{_X}{_WORD}\s+(?:has|gets|receives|carries) an? {_SCORE} of\s+(?:about |around |roughly )?$",
+    rf"{_X}{_WORD}\s+(?:scores|scored)\s+(?:about |around |roughly )?$",
+    rf"{_X}{_WORD}\s+(?:is|was|sits|comes in|stands|scores) at\s+(?:about |around |roughly )?$",
+    rf"{_X}{_WORD}\s+(?:contributes|contributed|adds|added)\s+(?:about |around |roughly )?$",
+]]
+_LABEL_P = re.compile(r"\bp\((?P<l>[^)]+)\)|\b(?:that|as) (?:the (?:review|text|sentence) (?:is|was) )?(?P<m>\w+)\b",
+                      re.I)
+
+
+def _word_scores(att: Attribution, word: str) -> list[float]:
+    return att.word_scores([word])
+
+
+_PUSH = re.compile(
+    rf"{_X}{_WORD}\s+(?:(?:clearly |strongly |also )?(?:pushes|pushed|pulls|pulled|moves|moved|nudges|nudged|drives|drove|"
+    rf"steers|steered|tips|tipped|leans|leaned|points|pointed|counts|counted|speaks|spoke|argues|argued|works|worked|votes|"
+    rf"voted)(?: the (?:model|prediction|classifier|decision|review|score))?\s+(?P<dir>towards|toward|to|for|in favou?r of|"
+    rf"against|away from)|(?:is|was) (?P<ev>evidence|a signal|a cue|a sign) (?P<dir2>for|of|against)|(?:supports|supported|favou?rs|"
+    rf"favou?red|indicates|indicated|signals|signalled|suggests|suggested)(?P<sup>))\s+(?:the\s+|a\s+)?[\"'“‘]?(?P<l>[\w-]+)", re.I)
+"""'X pushes towards L', 'X is evidence for L', 'X counts against L', 'X supports L' (X quoted or bare)."""
+
+
+def push_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
+    """Towards the explained label means score > 0; towards another label (or against it) score < 0."""
+    claims: list[Claim] = []
+    if label is None:
+        return claims
+    lowered = {lb.casefold(): lb for lb in labels}
+    for m in _PUSH.finditer(text):
+        target = lowered.get(m.group("l").casefold())
+        xs = _word_scores(att, m.group("x"))
+        if target is None or not xs or m.group("x").casefold() in lowered:
+            continue
+        direction = (m.group("dir") or m.group("dir2") or "for").lower()
+        against = direction in ("against", "away from")
+        want_positive = (target.casefold() == label.casefold()) != against
+        negated = bool(_NEGATION.search(text[m.end("x"): m.start("l")]))
+        ok = any((v > 0) if want_positive else (v < 0) for v in xs) != negated
+        shown = ", ".join(f"{v:.4g}" for v in xs[:4])
+        claims.append(Claim(text=text[m.start("x"): m.end("x")], kind="word_sign", start=m.start("x"), end=m.end("x"),
+                            status="supported" if ok else "contradicted",
+                            reason=f"score({m.group('x')}) = {shown} towards {label!r}; "
+                                   f"{'against' if against else 'towards'} {target!r} means score "
+                                   f"{'>' if want_positive else '<'} 0" + ("; negated" if negated else ""),
+                            subject=m.group("x"), fact=f"score({m.group('x')}) = {shown}"))
+    return claims
+
+
+def word_frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
+    """Rank, comparison, strength and sign statements about words of the text, quoted or bare."""
+    claims: list[Claim] = push_claims(text, att, labels, label)
+    scores = att.scores
+    top = float(scores.max()) if scores.size else 0.0
+    bottom = float(np.abs(scores).min()) if scores.size else 0.0
+    max_pos = float(att.positive.max()) if scores.size else 0.0
+    min_neg = float(scores.min()) if scores.size else 0.0
+    distinct = {c: float(max(s for t, s in zip(att.cores, scores, strict=True) if t == c)) for c in att.cores}
+    for kind, pattern in _FRAMES:
+        for m in pattern.finditer(text):
+            x = m.group("x")
+            xs = _word_scores(att, x)
+            if not xs or core(x) in {lb.casefold() for lb in labels}:
+                continue
+            negated = bool(_NEGATION.search(text[max(0, m.start() - 30): m.start()])) and kind not in ("none",)
+            if kind == "top":
+                ok, rule = any(v >= top - 1e-12 for v in xs), f"the top score is {top:.4g}"
+            elif kind == "least":
+                ok, rule = any(abs(v) <= bottom + 1e-12 for v in xs), f"the smallest |score| is {bottom:.4g}"
+            elif kind == "second":
+                ok = any(sum(1 for w, s in distinct.items() if s > v + 1e-12 and w != core(x)) == 1 for v in xs)
+                rule = "exactly one distinct word must score higher"
+            elif kind in ("more", "less"):
+                ys = _word_scores(att, m.group("y"))
+                if not ys:
+                    continue
+                ok = max(xs) > max(ys) if kind == "more" else max(xs) < max(ys)
+                rule = f"score({m.group('y')}) = {max(ys):.4g}"
+            elif kind == "strong_to":
+                target = m.group("l").casefold()
+                if label is None or target not in {lb.casefold() for lb in labels}:
+                    continue
+                if target == label.casefold():
+                    ok, rule = any(v > 0 and v >= 0.5 * max_pos for v in xs), f"strong: ≥ half the top positive {max_pos:.4g}"
+                else:
+                    ok, rule = (any(v < 0 and v <= 0.5 * min_neg for v in xs),
+                                f"strongly towards the other label: ≤ half the most negative {min_neg:.4g}")
+            elif kind == "strong_pos":
+                ok, rule = any(v > 0 and v >= 0.5 * max_pos for v in xs), f"strong: ≥ half the top positive {max_pos:.4g}"
+            elif kind == "weak_pos":
+                ok, rule = any(0 < v < 0.5 * max_pos for v in xs), f"weak: below half the top positive {max_pos:.4g}"
+            elif kind == "strong_neg":
+                ok, rule = any(v < 0 and v <= 0.5 * min_neg for v in xs), f"strong: ≤ half the most negative {min_neg:.4g}"
+            elif kind == "none":
+                ok, rule = any(abs(v) < 0.005 for v in xs), "no influence: |score| < 0.005"
+            else:
+                ok, rule = any((v > 0) if kind == "pos" else (v < 0) for v in xs), f"should score {'>' if kind == 'pos' else '<'} 0"
+            ok = ok != negated
+            shown = ", ".join(f"{v:.4g}" for v in xs[:4])
+            claims.append(Claim(text=text[m.start("x"): m.end("x")], kind=f"word_{kind}", start=m.start("x"),
+                                end=m.end("x"), status="supported" if ok else "contradicted",
+                                reason=f"score({x}) = {shown}; {rule}" + ("; negated" if negated else ""),
+                                subject=x, fact=f"score({x}) = {shown}"))
+    return claims
+
+
+def word_value_claims(text: str, att: Attribution) -> list[Claim]:
+    """A score stated for a named word ("the attribution of not is -0.14"), quoted or bare."""
+    claims = []
+    for q in quantities(text):
+        if q.bare or q.fraction or (q.percent and not q.text.lower().endswith("zero")):
+            continue
+        after = re.match(rf"\s+(?:for|to)\s+{_X}", text[q.end: q.end + 60], re.I)
+        if after and re.search(rf"\b{_SCORE}\s+of\s+(?:about |around |roughly )?$", text[max(0, q.start - 40): q.start], re.I):
+            xs = _word_scores(att, after.group("x"))
+            if xs:
+                ok = any(q.holds(v) for v in xs)
+                shown = ", ".join(f"{v:.4g}" for v in xs[:4])
+                claims.append(Claim(text=q.text, kind="number", start=q.start, end=q.end,
+                                    status="supported" if ok else "contradicted",
+                                    reason=f"score({after.group('x')}) = {shown}; {q.tolerance()}",
+                                    subject=after.group("x"), fact=f"score({after.group('x')}) = {shown}"))
+                continue
+        before = text[max(0, q.start - 80): q.start]
+        for pattern in _VALUE_FRAMES:
+            m = pattern.search(before)
+            if m is None:
+                continue
+            x = m.group("x")
+            xs = _word_scores(att, x)
+            if not xs:
+                break
+            ok = any(q.holds(v) for v in xs)
+            shown = ", ".join(f"{v:.4g}" for v in xs[:4])
+            claims.append(Claim(text=q.text, kind="number", start=q.start, end=q.end,
+                                status="supported" if ok else "contradicted",
+                                reason=f"score({x}) = {shown}; {q.tolerance()}", subject=x, fact=f"score({x}) = {shown}"))
+            break
+    return claims
+
+
+def probability_claims(text: str, sentences: list[tuple[int, int]], labels: Sequence[str], predicted: str | None,
+                       probability: float | None) -> list[Claim]:
+    """A percentage (digits or words) bound to the label named in its sentence: p(predicted) is
+    `probability`; with two labels, p(other) = 1 − `probability`."""
+    claims = []
+    lowered = {lb.casefold(): lb for lb in labels}
+    for s0, s1 in sentences:
+        sentence = text[s0:s1]
+        about_p = bool(re.search(r"\b(probab\w*|confiden\w*|sure|certain|likel\w*|p\()", sentence, re.I)) and not \
+            re.search(r"\b(score|attribution|weight|importance)\b", sentence, re.I)
+        for q in quantities(text, s0, s1):
+            if not q.percent and not (about_p and not q.bare and not q.fraction and q.value >= 0):
+                continue
+            if probability is None or predicted is None:
+                claims.append(Claim(text=q.text, kind="number", start=q.start, end=q.end, status="unverifiable",
+                                    reason="a percentage, and no probability was given"))
+                continue
+            named = [(m.start(), lowered[w.casefold()]) for m in re.finditer(r"[\w-]+", text[s0:s1])
+                     if (w := m.group(0)).casefold() in lowered]
+            subject = predicted
+            if named:
+                subject = min(named, key=lambda n: abs(s0 + n[0] - q.start))[1]
+            if subject.casefold() == predicted.casefold():
+                value = probability
+            elif len(labels) == 2:
+                value = 1 - probability
+            else:
+                claims.append(Claim(text=q.text, kind="number", start=q.start, end=q.end, status="unverifiable",
+                                    reason=f"p({subject}) is not known", subject=subject))
+                continue
+            ok = q.holds(value)
+            claims.append(Claim(text=q.text, kind="number", start=q.start, end=q.end,
+                                status="supported" if ok else "contradicted",
+                                reason=f"p({subject}) = {value:.4g}; {q.tolerance()}", subject=subject,
+                                fact=f"p({subject}) = {value:.4g}"))
+    return claims
