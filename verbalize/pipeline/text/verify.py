@@ -43,6 +43,7 @@ from verbalize.core.claims import (
     Number,
     decimals,
     printed_match,
+    quantities,
     sentence_spans,
     span_at,
     split_spans,
@@ -74,7 +75,7 @@ _SIGN = re.compile(r"\b(positive(?:ly)?|negative(?:ly)?|(?:speaks?|points?|count
                    re.I)
 _SCORE_NOUN = re.compile(r"\s*(score|scores|value|values|attribution|attributions|importance|weight|weights|"
                          r"contribution|contributions|impact|influence|effect)\b", re.I)
-_PREDICTION = re.compile(r"\b(predict\w*|classif\w*|labell?ed|labels|calls|rates|rated|judges|judged|reads|verdict|deems|considers|says|finds|thinks|sees|categori[sz]\w*|the label|the prediction|"
+_PREDICTION = re.compile(r"\b(according to the (?:model|classifier)|predict\w*|classif\w*|labell?ed|labels|calls|rates|rated|judges|judged|reads|verdict|deems|considers|says|finds|thinks|sees|categori[sz]\w*|the label|the prediction|"
                          r"the output|decided|decision)\b", re.I)
 
 def _clauses(text: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -134,7 +135,8 @@ def verify_text_verbalization(
     claims += _number_claims(text, sentences, citations, units, att)
     claims += _statement_claims(_masked(text, citations), sentences, units, citations, att, all_labels, label)
     claims += _uncited_label_claims(text, sentences, citations, all_labels, decision)
-    framed = (word_frame_claims(text, att, all_labels, label) + word_value_claims(text, att)
+    framed = (word_frame_claims(text, att, all_labels, label, [(c.start, c.end) for c in citations])
+              + word_value_claims(text, att)
               + probability_claims(text, sentences, all_labels, decision, probability))
     taken = [(c.start, c.end) for c in framed]
     ranked = [span_at(c.start, sentences) for c in framed if c.kind in ("word_top", "word_second", "word_least")]
@@ -227,7 +229,9 @@ def _number_claims(text: str, sentences: list[tuple[int, int]], citations: list[
             owner = before[-1] if before else (after[0] if after else None)
             if owner is not None:
                 values = list(dict.fromkeys(float(att.scores[i]) for place in owner[1] for i in place))
-                ok = any(printed_match(v, value, places) for v in values)
+                hedged = next((q for q in quantities(text, max(s0, start - 20), end) if q.end == end and q.relation != "exact"),
+                              None)  # "a score of around 0.09": the hedge's tolerance, not the printed precision
+                ok = any(hedged.holds(v) if hedged else printed_match(v, value, places) for v in values)
                 shown_values = ", ".join(f"{v:.{max(places, 2)}f}" for v in values[:6])
                 claims.append(Claim(text=shown, kind="number", start=start, end=end,
                                     status="supported" if ok else "contradicted",

@@ -16,19 +16,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from verbalize.core.claims import quantities
+from verbalize.core.claims import quantities, sentence_spans
 from verbalize.core.types import Claim
 from verbalize.pipeline.text.attribution import _NEGATION, Attribution, core
 
 # Rules and thresholds: bench/verifier/README.md, "Text (token attributions)".
 
-_W = r"[\"'“‘»]?(?P<{n}>[^\s\"'“”‘’»«,.;:!?()]+)[\"'”’«]?"
+_W = r"(?:the (?:word|token)\s+)?(?:\*\*)?[\"'“‘»]?(?P<{n}>[^\s\"'“”‘’»«,.;:!?()*]+)[\"'”’«]?(?:\*\*)?"
+"""A word as LLMs write it: bare, quoted, curly-quoted or in markdown bold."""
 _X, _Y = _W.format(n="x"), _W.format(n="y")
 _WORD = r"(?:\s+(?:word|token))?"
 _SCORE = r"(?:score|attribution|importance|weight|contribution|value|impact|influence|effect)"
 
 _IMP = r"(?:important|influential|relevant|salient|decisive|significant)"
-_HAS = r"(?:has|had|gets|got|receives|received|carries|carried|shows|holds)"
+_HAS = r"(?:has|have|had|gets|get|got|receives|receive|received|carries|carry|carried|shows|holds|hold)"
+_IS = r"(?:is|are|was|were|turns out to be|appears to be|seems to be|stands out as|emerges as|remains)"
 _BIG = r"(?:highest|largest|biggest|greatest|strongest|top)"
 _SMALL = r"(?:lowest|smallest|weakest|least)"
 _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
@@ -108,7 +110,63 @@ _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for ki
     ("neg", rf"{_X}{_WORD}\s+(?:scores|scored) negative(?:ly)?"),
     ("neg", rf"{_X}{_WORD}\s+(?:is|was) negatively (?:attributed|weighted|scored)"),
     ("neg", rf"{_X}{_WORD}\s+contributes negatively"),
+    # round 2: the shapes LLM explanations give these statements (issue 10)
+    ("top", rf"\b(?:word|token) that (?:matters|counts|contributes|weighs)\s+(?:the )?most\b[^.;]{{0,40}}?\b(?:is|was)\s+{_X}"),
+    ("top", rf"(?<!second )(?<!second-)\b(?:key|main|primary|biggest|strongest|largest) (?:driver|factor|signal|contributor|"
+            rf"cue|indicator|evidence)\b[^.;\"'“”*]{{0,40}}?\b(?:is|was|comes from|came from)\s+{_X}"),
+    ("top", rf"(?<!second )(?<!second-)\b{_BIG} (?:{_SCORE}|importance)(?: score)? (?:goes to|went to|belongs to|is assigned to|"
+            rf"is given to|falls on|is held by)\s+{_X}"),
+    ("top", rf"\b(?:hinges|relies|depends|rests|focuses|draws)\s+(?:above all|most heavily|most strongly|most)\s+on\s+{_X}"),
+    ("top", rf"\babove all\b[^.;\"'“”*]{{0,40}}?\b(?:attends|looks|focuses|relies)\s+(?:to|on|at)\s+{_X}"),
+    ("top", rf"{_X}{_WORD}\s+{_IS}\s+(?:clearly\s+|by far\s+)?the\s+(?:single\s+)?(?:dominant|strongest|biggest|largest|"
+            rf"most important|most influential|main)\b(?! (?:\w+ )?(?:than|after|behind))"),
+    ("top", rf"{_X}{_WORD}\s+{_IS}\s+the (?:word|token) (?:that )?(?:the (?:model|classifier) )?[^.;]{{0,30}}?\bmost\b"),
+    ("top", rf"{_X}{_WORD}\s+{_HAS} the (?:top|highest|largest|biggest|strongest) (?:importance|attribution|{_SCORE})"),
+    ("least", rf"\bleast (?:{_IMP}|relevant)\s+(?:word|token)s?\b[^.;\"'“”*]{{0,30}}?\b(?:is|are|was|were)\s+{_X}"),
+    ("least", rf"{_X}{_WORD}\s+{_IS}\s+(?:one of |among )?the (?:words?|tokens?) (?:that )?(?:matters?|counts?|contributes?)"
+              rf" (?:the )?least"),
+    ("least", rf"{_X}{_WORD}\s+{_HAS} the (?:least|lowest|smallest) (?:weight|importance|attention|influence|attribution|"
+              rf"impact|effect)"),
+    ("least", rf"{_X}{_WORD}\s+{_HAS} the (?:smallest|lowest) (?:absolute )?(?:{_SCORE})s?"),
+    ("least", rf"\b(?:pays|paid|gives|gave|pay|give) the least (?:attention|weight|importance) to\s+{_X}"),
+    ("least", rf"\bbottom of the (?:importance )?ranking (?:sits|is|comes|are)\s+{_X}"),
+    ("least", rf"{_X}{_WORD}\s+{_IS}\s+(?:one of |among )?the least {_IMP}"),
+    ("second", rf"\bsecond[- ](?:{_BIG}|most {_IMP})\b[^.;\"'“”*]{{0,30}}?\b(?:comes from|came from|belongs to|goes to|"
+               rf"is|was)\s+{_X}"),
+    ("second", rf"\b(?:right |just |directly |immediately )?behind {_Y}{_WORD}(?: in (?:importance|the ranking))?,?\s+"
+               rf"(?:is|comes|sits|follows|was|came)\s+{_X}"),
+    ("second", rf"\bnext most {_IMP}(?: (?:word|token))?(?: after {_Y})?\s+(?:is|was)\s+{_X}"),
+    ("second", rf"\btwo most {_IMP} (?:words|tokens) (?:are|were)\s+{_Y}\s*,?\s*(?:and|followed by)\s+{_X}"),
+    ("second", rf"\bsecond in (?:importance|the ranking|rank)\s+(?:comes?|is|was|sits|stands)\s+{_X}"),
+    ("second", rf"{_X}{_WORD}\s+{_IS}\s+second\b"),
+    ("second", rf"\brunner-up (?:word|token) (?:is|was)\s+{_X}"),
+    ("more", rf"\b(?:relies|rely|relied|depends|depend|focuses|draws) more (?:heavily |strongly )?on {_X}{_WORD}\s+than "
+             rf"(?:on\s+)?{_Y}"),
+    ("more", rf"\bcompared (?:with|to)\s+{_Y}{_WORD},?\s+{_X}{_WORD}\s+(?:\w+\s+){{0,3}}?(?:more|larger|bigger|greater)\b"),
+    ("less", rf"\bcompared (?:with|to)\s+{_Y}{_WORD},?\s+{_X}{_WORD}\s+(?:\w+\s+){{0,3}}?(?:less|smaller|lower)\b"),
+    ("less", rf"{_X}{_WORD}\s+(?:is|was|are|were) (?:overshadowed|eclipsed|dwarfed|outweighed|outranked|outscored) by\s+{_Y}"),
+    ("weak_pos", rf"{_X}{_WORD}\s+(?:adds|makes|gives|provides|{_HAS})\s+(?:only\s+)?an? (?:slight|small|weak|marginal|minor|modest|"
+                 rf"tiny|limited)(?:ly)? positive (?:{_SCORE}|contribution|push)"),
+    ("strong_to", rf"{_X}{_WORD}\s+{_IS}\s+an? (?:strong|powerful) (?:indicator|signal|sign|predictor|cue) (?:of|for)\s+"
+                  rf"(?:the\s+)?(?P<l>[\w-]+)"),
+    ("strong_pos", rf"\bassigns?\s+{_X}{_WORD}\s+an? (?:very )?(?:high|large|strong|big) positive {_SCORE}"),
+    ("none", rf"\b(?:essentially |completely |largely |simply )?ignores?\s+{_X}"),
+    ("none", rf"{_X}{_WORD}\s+(?:has|have|had) no (?:influence|effect|impact|weight|role|attribution)"),
+    ("none", rf"{_X}{_WORD}\s+(?:carry|carries|carried) no (?:weight|importance|influence)"),
+    ("none", rf"{_X}{_WORD}\s+(?:contribute|contributes|contributed) nothing"),
+    ("none", rf"{_X}{_WORD}\s+(?:play|plays|played) no (?:role|part)"),
+    ("none", rf"{_X}{_WORD}\s+(?:do|does|did) not (?:affect|influence|change|matter|move)\b"),
+    ("none", rf"{_X}{_WORD}\s+{_IS} (?:irrelevant|neutral)\b"),
+    ("none", rf"{_X}{_WORD}\s+(?:get|gets|got|receive|receives|received|have|has|had)(?: an?)? (?:zero|null) (?:{_SCORE}|attribution)"),
 ]]
+_COMPARATIVE = re.compile(
+    r"(?:\*\*|[\"'“‘»])(?P<x>[^\s\"'“”‘’»«,.;:!?()*]+)(?:\*\*|[\"'”’«])"
+    r"(?P<mid>(?:(?!\bthan\b)[^.;:!?\"'“”‘’*»«]){0,60}?)\b(?P<cmp>more|larger|bigger|greater|higher|stronger|heavier|"
+    r"weightier|less|smaller|lower|weaker)\b(?:(?!\bthan\b)[^.;:!?\"'“”‘’*»«]){0,50}?\bthan\s+"
+    r"(?:on\s+|that of\s+|the (?:word|token)\s+|for\s+|does\s+|do\s+)?"
+    r"(?:\*\*)?[\"'“‘»]?(?P<y>[^\s\"'“”‘’»«,.;:!?()*]+)", re.I)
+"""'X plays a larger role than Y', 'X is less important to the classifier than Y': X quoted or bold, any verb
+phrase around the comparative (a bare X would let any word of the sentence stand in for it)."""
 _VALUE_FRAMES = [re.compile(p, re.I) for p in [
     rf"\b{_SCORE} (?:for|of) {_X}{_WORD}\s+(?:is|was|comes to|equals|of)\s+(?:about |around |roughly )?$",
     rf"{_X}(?:'s){_WORD}\s+{_SCORE} (?:is|was|comes to|equals|of)\s+(?:about |around |roughly )?$",
@@ -161,60 +219,179 @@ def push_claims(text: str, att: Attribution, labels: Sequence[str], label: str |
     return claims
 
 
-def word_frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
-    """Rank, comparison, strength and sign statements about words of the text, quoted or bare."""
-    claims: list[Claim] = push_claims(text, att, labels, label)
+_LIST_GAP = re.compile(r"[\"'”’«*]*\s*(?:,\s*(?:and|or)\s+|,\s*|\s+(?:and|or)\s+)[\"'“‘»*]*")
+"""What stands between two members of a list of cited words: "'food', 'service' and 'plot'"."""
+
+
+def _lists(text: str, spans: Sequence[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Runs of two or more cited words separated only by commas, 'and' or 'or'."""
+    groups: list[list[tuple[int, int]]] = []
+    for a, b in spans:
+        if groups and _LIST_GAP.fullmatch(text, groups[-1][-1][1], a):
+            groups[-1].append((a, b))
+        else:
+            groups.append([(a, b)])
+    return [g for g in groups if len(g) > 1]
+
+
+_REMOVAL = re.compile(
+    rf"\b(?:removing|deleting|dropping|masking|occluding|taking out|without)\s+{_X}{_WORD}\s+(?:(?:would|will|could)\s+)?"
+    rf"(?:[\w']+\s+){{0,5}}?(?P<dir>less|lower\w*|reduc\w*|decreas\w*|weaken\w*|more|rais\w*|increas\w*|boost\w*|"
+    rf"strengthen\w*)\b(?P<tail>[^.;]{{0,60}})", re.I)
+_LOWERS = re.compile(
+    rf"{_X}{_WORD}\s+(?P<dir>lowers|lowered|reduces|reduced|decreases|decreased|weakens|weakened|raises|raised|increases|"
+    rf"increased|boosts|boosted|strengthens|strengthened)\s+the (?:model's |classifier's )?(?:confidence|probability|score|"
+    rf"belief|likelihood)\s+(?:in|of|for|that the review is)\s+(?:the\s+)?(?P<l>[\w-]+)", re.I)
+
+
+def removal_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
+    """'Removing X would make the model less confident that the review is L' (occlusion: X pushes towards L) and
+    'X lowers the model's confidence in L' (X pushes away from L)."""
+    claims: list[Claim] = []
+    if label is None:
+        return claims
+    lowered = {lb.casefold(): lb for lb in labels}
+    for pattern, removal in ((_REMOVAL, True), (_LOWERS, False)):
+        for m in pattern.finditer(text):
+            if removal:  # the first label named after the change word
+                named = next((w for w in re.findall(r"[\w-]+", m.group("tail")) if w.casefold() in lowered), None)
+                target, l_start = (lowered[named.casefold()], m.end("dir")) if named else (None, 0)
+            else:
+                target, l_start = lowered.get(m.group("l").casefold()), m.start("l")
+            xs = _word_scores(att, m.group("x"))
+            if target is None or not xs or m.group("x").casefold() in lowered:
+                continue
+            down = m.group("dir").lower().startswith(("less", "lower", "reduc", "decreas", "weaken"))
+            towards = down == removal  # removing a word that pushes towards L lowers p(L)
+            want_positive = (target.casefold() == label.casefold()) == towards
+            negated = bool(_NEGATION.search(text[m.end("x"): max(l_start, m.start("dir"))]))
+            ok = any((v > 0) if want_positive else (v < 0) for v in xs) != negated
+            shown = ", ".join(f"{v:.4g}" for v in xs[:4])
+            claims.append(Claim(text=text[m.start("x"): m.end("x")], kind="word_sign", start=m.start("x"),
+                                end=m.end("x"), status="supported" if ok else "contradicted",
+                                reason=f"score({m.group('x')}) = {shown} towards {label!r} (occlusion: the drop in "
+                                       f"p({label}) without the word); so the claim needs score "
+                                       f"{'>' if want_positive else '<'} 0" + ("; negated" if negated else ""),
+                                subject=m.group("x"), fact=f"score({m.group('x')}) = {shown}"))
+    return claims
+
+
+_ZERO = re.compile(
+    r"\b(?:(?:each|all|both)\s+)?(?:scoring|scored|scores?|at|with an? (?:score|attribution|weight) of|"
+    r"(?:score|attribution|weight|importance)s? (?:of|is|are|at))\s+(?:exactly |essentially |practically |precisely )?zero\b|"
+    r"\bwith (?:a )?zero (?:attribution|score|weight|importance)s?\b|"
+    r"\b(?:attributions?|scores?|weights?|importance)\b[^.;]{0,20}?,?\s+(?:exactly|essentially|practically) zero\b", re.I)
+"""A sentence that gives its cited words a score of zero: "'acting' and 'plot' hardly matter, each scoring zero"."""
+
+
+def zero_claims(text: str, att: Attribution, cited: Sequence[tuple[int, int]]) -> list[Claim]:
+    """Every cited word of a sentence that states a zero score must score |s| < 0.005."""
+    claims: list[Claim] = []
+    for s0, s1 in sentence_spans(text):
+        m = _ZERO.search(text, s0, s1)
+        if m is None or _NEGATION.search(text[max(s0, m.start() - 30): m.start()]):
+            continue
+        for a, b in cited:
+            xs = _word_scores(att, text[a:b]) if s0 <= a < s1 else []
+            if not xs:
+                continue
+            ok = any(abs(v) < 0.005 for v in xs)
+            shown = ", ".join(f"{v:.4g}" for v in xs[:4])
+            claims.append(Claim(text=text[a:b], kind="word_none", start=a, end=b, status="supported" if ok else "contradicted",
+                                reason=f"score({text[a:b]}) = {shown}; zero: |score| < 0.005", subject=text[a:b],
+                                fact=f"score({text[a:b]}) = {shown}"))
+    return claims
+
+
+def word_frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None,
+                      cited: Sequence[tuple[int, int]] = ()) -> list[Claim]:
+    """Rank, comparison, strength and sign statements about words of the text, quoted or bare.
+
+    A list of cited words (`cited`: their spans) stands for each of its members: the text is read once
+    with each member in the list's place, and that member's claims are placed on its own span.
+    """
+    claims = _frame_claims(text, att, labels, label) + zero_claims(text, att, cited)
+    for group in _lists(text, cited):
+        a, b = group[0][0], group[-1][1]
+        for ms, me in group:
+            close = b + 1 if b < len(text) and text[b] in "\"'”’«*" else b
+            variant = text[:a] + text[ms:me] + " " * (close - a - (me - ms)) + text[close:]
+            for c in _frame_claims(variant, att, labels, label):
+                if c.start == a:
+                    claims.append(c.model_copy(update={"start": ms, "end": me, "text": text[ms:me]}))
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for c in claims:
+        if (c.kind, c.start, c.end) not in seen:
+            seen.add((c.kind, c.start, c.end))
+            out.append(c)
+    return out
+
+
+def _matches(text: str) -> list[tuple[str, re.Match[str]]]:
+    """Every (statement kind, match) of the frames and of the free comparative."""
+    found = [(kind, m) for kind, pattern in _FRAMES for m in pattern.finditer(text)]
+    for m in _COMPARATIVE.finditer(text):
+        if not re.search(r"\b(?:than (?:any|all|every|the rest|other)|of (?:all|any))\b", text[m.start("cmp"): m.end()], re.I):
+            found.append(("more" if m.group("cmp").lower() in _MORE_WORDS else "less", m))
+    return found
+
+
+_MORE_WORDS = {"more", "larger", "bigger", "greater", "higher", "stronger", "heavier", "weightier"}
+
+
+def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
+    claims: list[Claim] = push_claims(text, att, labels, label) + removal_claims(text, att, labels, label)
     scores = att.scores
     top = float(scores.max()) if scores.size else 0.0
     bottom = float(np.abs(scores).min()) if scores.size else 0.0
     max_pos = float(att.positive.max()) if scores.size else 0.0
     min_neg = float(scores.min()) if scores.size else 0.0
     distinct = {c: float(max(s for t, s in zip(att.cores, scores, strict=True) if t == c)) for c in att.cores}
-    for kind, pattern in _FRAMES:
-        for m in pattern.finditer(text):
-            x = m.group("x")
-            xs = _word_scores(att, x)
-            if not xs or core(x) in {lb.casefold() for lb in labels}:
+    for kind, m in _matches(text):
+        x = m.group("x")
+        xs = _word_scores(att, x)
+        if not xs or core(x) in {lb.casefold() for lb in labels}:
+            continue
+        negated = bool(_NEGATION.search(text[max(0, m.start() - 30): m.start()])) and kind not in ("none",)
+        if kind == "top":
+            ok, rule = any(v >= top - 1e-12 for v in xs), f"the top score is {top:.4g}"
+        elif kind == "least":
+            ok, rule = any(abs(v) <= bottom + 1e-12 for v in xs), f"the smallest |score| is {bottom:.4g}"
+        elif kind == "second":
+            ok = any(sum(1 for w, s in distinct.items() if s > v + 1e-12 and w != core(x)) == 1 for v in xs)
+            rule = "exactly one distinct word must score higher"
+        elif kind in ("more", "less"):
+            ys = _word_scores(att, m.group("y"))
+            if not ys:
                 continue
-            negated = bool(_NEGATION.search(text[max(0, m.start() - 30): m.start()])) and kind not in ("none",)
-            if kind == "top":
-                ok, rule = any(v >= top - 1e-12 for v in xs), f"the top score is {top:.4g}"
-            elif kind == "least":
-                ok, rule = any(abs(v) <= bottom + 1e-12 for v in xs), f"the smallest |score| is {bottom:.4g}"
-            elif kind == "second":
-                ok = any(sum(1 for w, s in distinct.items() if s > v + 1e-12 and w != core(x)) == 1 for v in xs)
-                rule = "exactly one distinct word must score higher"
-            elif kind in ("more", "less"):
-                ys = _word_scores(att, m.group("y"))
-                if not ys:
-                    continue
-                ok = max(xs) > max(ys) if kind == "more" else max(xs) < max(ys)
-                rule = f"score({m.group('y')}) = {max(ys):.4g}"
-            elif kind == "strong_to":
-                target = m.group("l").casefold()
-                if label is None or target not in {lb.casefold() for lb in labels}:
-                    continue
-                if target == label.casefold():
-                    ok, rule = any(v > 0 and v >= 0.5 * max_pos for v in xs), f"strong: ≥ half the top positive {max_pos:.4g}"
-                else:
-                    ok, rule = (any(v < 0 and v <= 0.5 * min_neg for v in xs),
-                                f"strongly towards the other label: ≤ half the most negative {min_neg:.4g}")
-            elif kind == "strong_pos":
+            ok = max(xs) > max(ys) if kind == "more" else max(xs) < max(ys)
+            rule = f"score({m.group('y')}) = {max(ys):.4g}"
+        elif kind == "strong_to":
+            target = m.group("l").casefold()
+            if label is None or target not in {lb.casefold() for lb in labels}:
+                continue
+            if target == label.casefold():
                 ok, rule = any(v > 0 and v >= 0.5 * max_pos for v in xs), f"strong: ≥ half the top positive {max_pos:.4g}"
-            elif kind == "weak_pos":
-                ok, rule = any(0 < v < 0.5 * max_pos for v in xs), f"weak: below half the top positive {max_pos:.4g}"
-            elif kind == "strong_neg":
-                ok, rule = any(v < 0 and v <= 0.5 * min_neg for v in xs), f"strong: ≤ half the most negative {min_neg:.4g}"
-            elif kind == "none":
-                ok, rule = any(abs(v) < 0.005 for v in xs), "no influence: |score| < 0.005"
             else:
-                ok, rule = any((v > 0) if kind == "pos" else (v < 0) for v in xs), f"should score {'>' if kind == 'pos' else '<'} 0"
-            ok = ok != negated
-            shown = ", ".join(f"{v:.4g}" for v in xs[:4])
-            claims.append(Claim(text=text[m.start("x"): m.end("x")], kind=f"word_{kind}", start=m.start("x"),
-                                end=m.end("x"), status="supported" if ok else "contradicted",
-                                reason=f"score({x}) = {shown}; {rule}" + ("; negated" if negated else ""),
-                                subject=x, fact=f"score({x}) = {shown}"))
+                ok, rule = (any(v < 0 and v <= 0.5 * min_neg for v in xs),
+                            f"strongly towards the other label: ≤ half the most negative {min_neg:.4g}")
+        elif kind == "strong_pos":
+            ok, rule = any(v > 0 and v >= 0.5 * max_pos for v in xs), f"strong: ≥ half the top positive {max_pos:.4g}"
+        elif kind == "weak_pos":
+            ok, rule = any(0 < v < 0.5 * max_pos for v in xs), f"weak: below half the top positive {max_pos:.4g}"
+        elif kind == "strong_neg":
+            ok, rule = any(v < 0 and v <= 0.5 * min_neg for v in xs), f"strong: ≤ half the most negative {min_neg:.4g}"
+        elif kind == "none":
+            ok, rule = any(abs(v) < 0.005 for v in xs), "no influence: |score| < 0.005"
+        else:
+            ok, rule = any((v > 0) if kind == "pos" else (v < 0) for v in xs), f"should score {'>' if kind == 'pos' else '<'} 0"
+        ok = ok != negated
+        shown = ", ".join(f"{v:.4g}" for v in xs[:4])
+        claims.append(Claim(text=text[m.start("x"): m.end("x")], kind=f"word_{kind}", start=m.start("x"),
+                            end=m.end("x"), status="supported" if ok else "contradicted",
+                            reason=f"score({x}) = {shown}; {rule}" + ("; negated" if negated else ""),
+                            subject=x, fact=f"score({x}) = {shown}"))
     return claims
 
 
@@ -266,6 +443,8 @@ def probability_claims(text: str, sentences: list[tuple[int, int]], labels: Sequ
         for q in quantities(text, s0, s1):
             if not q.percent and not (about_p and not q.bare and not q.fraction and q.value >= 0):
                 continue
+            if q.text.lower().endswith("zero") and not about_p:
+                continue  # "scoring zero", "zero attribution": a score (see zero_claims), not a probability
             if probability is None or predicted is None:
                 claims.append(Claim(text=q.text, kind="number", start=q.start, end=q.end, status="unverifiable",
                                     reason="a percentage, and no probability was given"))
