@@ -195,18 +195,23 @@ def test_extracted_claims_are_checked_by_the_same_rules() -> None:
         parse_answer('[{"quote": "x", "fact": "p_magic"}]')
 
 
-def test_llm_extractor_runs_on_a_real_llama_cpp_server(llama_server: str, tmp_path: Path) -> None:
-    """Wiring, honestly: the weak 135M model rarely writes valid JSON; whatever it answers is
-    validated, repaired once, and either checked by the rules or reported as unusable."""
+def test_llm_extractor_answers_under_the_schema_on_a_real_llama_cpp_server(llama_server: str, tmp_path: Path) -> None:
+    """Structured output: the request carries the claims schema (llama.cpp takes it as json_object +
+    schema), so even the weak 135M model answers valid JSON, which the rules then check."""
     from verbalize.adapters.llm import make_backend
+    from verbalize.pipeline.image.extract_llm import MAX_CLAIMS, claims_schema
 
-    backend = make_backend(f"openai:smollm2@{llama_server}", cache_path=tmp_path / "c.sqlite", max_tokens=96)
-    v = verbalize.verify("The model is 80% sure it is a tiger cat.", CHELSEA_JSON, extractor="llm", backend=backend)
-    assert v.extractor == "llm" and v.claims
-    if len(v.claims) == 1 and v.claims[0].kind == "llm":
-        assert v.claims[0].status == "unverifiable" and "no usable answer" in v.claims[0].reason
-    else:
-        assert all(c.kind.startswith("llm:") for c in v.claims)
+    proxy = llm_fixtures.FaultProxy(upstream=llama_server)
+    try:
+        backend = make_backend(f"openai:smollm2@{proxy.url}", cache_path=tmp_path / "c.sqlite", max_tokens=1600)
+        v = verbalize.verify("The model is 80% sure it is a tiger cat.", CHELSEA_JSON, extractor="llm", backend=backend)
+    finally:
+        proxy.close()
+    assert v.extractor == "llm"
+    sent = [r["body"].get("response_format") for r in proxy.requests]
+    assert sent[-1] == {"type": "json_object", "schema": claims_schema()}  # llama.cpp's form of the schema
+    assert len(v.claims) <= MAX_CLAIMS
+    assert all(c.kind.startswith("llm:") for c in v.claims), [c.reason for c in v.claims]  # no unusable answer
     with pytest.raises(verbalize.core.errors.UserError):
         verbalize.verify("x", CHELSEA_JSON, extractor="llm")  # no backend
 

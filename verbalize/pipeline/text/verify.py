@@ -220,6 +220,9 @@ def _number_claims(text: str, sentences: list[tuple[int, int]], citations: list[
             value, places = Number.of(raw).value, decimals(raw)
             if unit:
                 continue  # a percentage is a probability: see probability_claims
+            if (cite := _FACT_ID.match(text, end)) is not None:
+                claims.append(_cited_score(shown, start, end, int(cite.group(1)), value, places, att))
+                continue
             if places == 0 or abs(value) > 1:
                 claims.append(Claim(text=shown, kind="number", start=start, end=end, status="unverifiable",
                                     reason="not a score (scores are decimals in [-1, 1])"))
@@ -242,6 +245,23 @@ def _number_claims(text: str, sentences: list[tuple[int, int]], citations: list[
                                     status="supported" if ok else "contradicted",
                                     reason="matches a token's score" if ok else "matches no token's score"))
     return claims
+
+
+_FACT_ID = re.compile(r"\s*\)?\s*\[\s*s(\d{1,6})\s*\]")
+"""The fact id the feldhus_instruct prompt (v2) asks for after a quoted score: "'mess' (0.32) [s12]"."""
+
+
+def _cited_score(shown: str, start: int, end: int, k: int, value: float, places: int, att: Attribution) -> Claim:
+    """A score cited with its fact id [sK] is checked against exactly the K-th token's score; an id that names no
+    token is a wrong citation."""
+    if not 1 <= k <= len(att.tokens):
+        return Claim(text=shown, kind="citation", start=start, end=end, status="contradicted",
+                     reason=f"cites [s{k}], which is no token of this text (s1 … s{len(att.tokens)})", fact=f"s{k}")
+    token, v = att.tokens[k - 1], float(att.scores[k - 1])
+    ok = printed_match(v, value, places)
+    return Claim(text=shown, kind="citation", start=start, end=end, status="supported" if ok else "contradicted",
+                 reason=f"cites [s{k}] = score({token}) = {v:.{max(places, 2)}f}; it holds when the score rounds to "
+                        f"{shown} at {places} decimals", subject=token, fact=f"s{k} = {v:.4g}")
 
 
 def _statement_claims(text: str, sentences: list[tuple[int, int]], units: list[Unit],
