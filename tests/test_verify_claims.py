@@ -101,6 +101,42 @@ def test_cited_fact_ids_are_checked_against_exactly_that_fact() -> None:
     assert [c.status for c in unknown.claims if c.kind == "citation"] == ["contradicted"]
 
 
+def chosen_target(name: str, target: str) -> FactSheet:
+    """A real sheet re-cast as explain_image(target=...) writes it: `label` is the chosen class, not the
+    prediction, and the alternatives start with the prediction."""
+    f = sheet(name)
+    classes = [(f.label, f.class_index, f.probability), *((a.label, a.class_index, a.probability) for a in f.alternatives)]
+    (t_label, t_index, t_p), = [c for c in classes if c[0] == target]
+    alts = [{"label": n, "class_index": i, "probability": p} for n, i, p in classes if n != target]
+    return f.model_copy(update={"label": t_label, "class_index": t_index, "probability": t_p, "predicted": False,
+                                "alternatives": [type(f.alternatives[0]).model_validate(a) for a in alts]})
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("The model predicts Egyptian cat.", ["supported"]),  # the prediction, although the sheet explains tabby
+    ("The model predicts tabby.", ["contradicted"]),  # the chosen class is not the prediction
+    ("The model does not predict tabby.", ["supported"]),
+    ("The runner-up is tiger cat.", ["supported"]),  # ranked by probability: 0.7992, 0.0841 (tiger), 0.0830 (tabby)
+    ("Tabby has a probability of 8%.", ["supported"]),  # sentences about the target: p(target)
+    ("The explained class, tabby, has 80% probability.", ["contradicted"]),
+    ("The model is 80% sure it is an Egyptian cat.", ["supported"]),
+])
+def test_a_chosen_target_is_told_apart_from_the_prediction(text: str, want: list[str]) -> None:
+    f = chosen_target("chelsea", "tabby")
+    assert f.ranking()[:3] == ["Egyptian cat", "tiger cat", "tabby"]
+    got = [c.status for c in verify_text(text, f).claims if c.status != "unverifiable"]
+    assert ("contradicted" in got) == (want == ["contradicted"]) and want[0] in got, (text, got)
+
+
+def test_the_template_for_a_chosen_target_scores_1() -> None:
+    from verbalize.pipeline.image.verbalize import template_sentences
+
+    f = chosen_target("chelsea", "tabby")
+    text = " ".join(template_sentences(f))
+    v = verify_text(text, f)
+    assert v.fidelity == 1.0 and v.contradicted == 0, [(c.text, c.reason) for c in v.claims if c.status == "contradicted"]
+
+
 def test_old_json_without_subject_and_fact_still_reads() -> None:
     old = {"claims": [{"text": "80%", "kind": "number", "start": 0, "end": 3, "status": "supported"}]}
     v = verbalize.core.types.Verification.model_validate(old)

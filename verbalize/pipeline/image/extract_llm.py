@@ -125,7 +125,8 @@ def check_extracted(text: str, claims: list[ExtractedClaim], f: FactSheet) -> Ve
                              subject=subject, fact=fact))
 
         if c.fact in ("label", "runner_up"):
-            want = f.label if c.fact == "label" else (f.alternatives[0].label if f.alternatives else None)
+            ranking = f.ranking()  # the prediction first, also when the sheet explains a chosen class
+            want = ranking[0] if c.fact == "label" else (ranking[1] if len(ranking) > 1 else None)
             name = (c.class_ or "").casefold()
             ok = None if not name or want is None else (name.rstrip("s") == want.casefold().rstrip("s")) != c.negated
             add(ok, f"the {'prediction' if c.fact == 'label' else 'runner-up'} is {want}", c.class_, f"{c.fact} = {want}")

@@ -189,7 +189,9 @@ class _Checker:
 
     def __init__(self, text: str, f: FactSheet, names: Sequence[str]) -> None:
         self.text, self.f, self.names = text, f, names
-        self.rank = {f.label: 0, **{a.label: i + 1 for i, a in enumerate(f.alternatives)}}
+        self.ranking = f.ranking()  # the prediction first, also when the sheet explains a chosen class
+        self.rank = {name: i for i, name in enumerate(self.ranking)}
+        self.alt_id = {a.label: i for i, a in enumerate(f.alternatives, 1)}  # p_alt<i>, the fact ids
         self.prob = {f.label: f.probability, **{a.label: a.probability for a in f.alternatives}}
         self.claims: list[Claim] = []
         self.ids = fact_ids(f)
@@ -325,7 +327,7 @@ class _Checker:
             return
         subject = subject or self.f.label
         if subject in self.prob:
-            fid = "p_label" if subject == self.f.label else f"p_alt{self.rank[subject]}"
+            fid = "p_label" if subject == self.f.label else f"p_alt{self.alt_id[subject]}"
             self._check(start, end, "probability", q, fid, subject, negated)
             return
         low = self.f.alternatives[-1].probability if self.f.alternatives else self.f.probability
@@ -390,18 +392,19 @@ class _Checker:
             start, end = s0 + m.start, s0 + m.end
             named_by, c0, c1 = chosen.get(id(m), ("", 0, len(s)))
             if named_by == "runner":
-                want = f.alternatives[0].label if f.alternatives else None
+                want = self.ranking[1] if len(self.ranking) > 1 else None
                 neg = self._negated(s, c0, c1)
                 self.add(start, end, "label", (m.name == want) != neg, f"the runner-up is {want}",
                          subject=m.name, fact=f"runner-up = {want}")
             elif named_by == "pred":
                 neg = self._negated(s, c0, c1)
-                self.add(start, end, "label", (m.name == f.label) != neg,
-                         f"the prediction is {f.label}" + ("; negated" if neg else ""),
-                         subject=m.name, fact=f"label = {f.label}")
+                pred = self.ranking[0]  # "the model predicts X" is about the prediction, not a chosen target
+                self.add(start, end, "label", (m.name == pred) != neg,
+                         f"the prediction is {pred}" + ("; negated" if neg else ""),
+                         subject=m.name, fact=f"label = {pred}" if f.predicted else f"prediction = {pred}")
             elif m.name in self.rank:
                 r = self.rank[m.name]
-                self.add(start, end, "label", True, "the predicted label" if r == 0 else f"alternative #{r}",
+                self.add(start, end, "label", True, "the predicted label" if r == 0 else f"ranked #{r + 1} by the model",
                          subject=m.name, fact=f"rank of {m.name} = {r}")
             elif _POSSIBLE.search(s) or s[max(0, m.start - 1): m.start] in "\"'“‘«" and m.start > 0:
                 # named as a candidate ("might also be", or quoted as a class): must be ranked
