@@ -398,10 +398,10 @@ class _Checker:
                          subject=m.name, fact=f"runner-up = {want}")
             elif named_by == "pred":
                 neg = self._negated(s, c0, c1)
-                pred = self.ranking[0]  # "the model predicts X" is about the prediction, not a chosen target
-                self.add(start, end, "label", (m.name == pred) != neg,
-                         f"the prediction is {pred}" + ("; negated" if neg else ""),
-                         subject=m.name, fact=f"label = {pred}" if f.predicted else f"prediction = {pred}")
+                top = self.ranking[0]  # "the model predicts X" is about the prediction, not a chosen target
+                self.add(start, end, "label", (m.name == top) != neg,
+                         f"the prediction is {top}" + ("; negated" if neg else ""),
+                         subject=m.name, fact=f"label = {top}" if f.predicted else f"prediction = {top}")
             elif m.name in self.rank:
                 r = self.rank[m.name]
                 self.add(start, end, "label", True, "the predicted label" if r == 0 else f"ranked #{r + 1} by the model",
