@@ -179,6 +179,18 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("'bad' pushes the prediction towards positive.", True),  # negated phrase: 'not bad' is evidence against negative
     ("The classifier is 0.71 confident that the review is negative.", True),
     ("'mess' is the weakest word.", False), ("'food' ranks last.", True), ("The least useful word is 'food'.", True),
+    # round 2's shapes of LLM prose
+    ("Words such as 'food', 'service' and 'mess' get the smallest attributions.", False),  # a list: each member
+    ("Words such as 'food' and 'service' get the smallest attributions.", True),
+    ("**mess** carries more weight than **but**.", True), ("**total** plays a larger role than 'but'.", False),
+    ("The model relies more on the word bad than on mess.", False),
+    ("Removing 'but' would make the model less sure that the review is negative.", True),
+    ("Removing 'not' would make the model less sure that the review is negative.", False),
+    ("'left' and 'early' have no influence, each scoring zero.", True), ("'total' scores zero.", False),
+    ("With a score of roughly 0.30, 'mess' leads.", True), ("With a score of roughly 0.10, 'mess' leads.", False),
+    ("Right behind 'mess' is 'but'.", True), ("Right behind 'mess' is 'not'.", False),
+    ("According to the model, the review is positive.", False),
+    ("'mess' (0.32) [s12] is the strongest cue.", True), ("'mess' (0.32) [s11] is the strongest cue.", False),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())
