@@ -27,7 +27,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import hand  # noqa: E402  (the hand-written sentences beside this script)
-import round2  # noqa: E402  (round 2: new sentences written before round 2's rule changes)
 
 SEED = 10
 
@@ -851,6 +850,9 @@ def paraphrases(hand_items: list[tuple[str, str, str, bool, str, str, str]]) -> 
 
 
 def main() -> None:
+    import round2  # round 2: new sentences written before round 2's rule changes (imports this module)
+    import round3  # round 3: new phrasings written before round 3's rule changes
+
     hand_items = [("image", *h) for h in hand.IMAGE] + [("text", *h) for h in hand.TEXT]
     records = []
     for kind, stem, claim, truth, check, why, text in hand_items:
@@ -863,6 +865,7 @@ def main() -> None:
     # round 2 (round2.py) comes after round 1, so round 1's ids and splits stay exactly as they were
     seen = {(r["kind"], r["stem"], norm(r["text"])) for r in records}
     records += [dict(r, round=2) for r in round2.generate(seen)]
+    records += [dict(r, round=3) for r in round3.generate(seen)]  # round 3: after round 2's held-out run
 
     counters: Counter[str] = Counter()
     for r in records:

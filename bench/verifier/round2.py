@@ -405,8 +405,19 @@ def i_label(f: dict, rng: random.Random, want: bool) -> Cand | None:
     return text, f'top("{name}")', name == lab, f"label={lab}"
 
 
-def _seg(f: dict, rng: random.Random, want: bool, which: str) -> Cand | None:
-    lab = f["label"]
+SEG_FRAMES = {
+    "p_removed": ["When the object is {fill}, the probability for {lab} is {n}.",
+                  "Masking out the object leaves the model with {n} confidence in {lab}.",
+                  "If we remove the segmented region, {lab} receives {n}.", "Without the object, the confidence in {lab} is {n}."],
+    "p_only": ["Shown the object alone, the model gives {lab} a probability of {n}.",
+               "When only the object is visible, confidence in {lab} is {n}.",
+               "The isolated object on its own is enough for {n} on {lab}.",
+               "Keeping just the segmented region yields {n} for {lab}."],
+}
+
+
+def seg_cand(f: dict, rng: random.Random, want: bool, which: str, frames: dict[str, list[str]]) -> Cand | None:
+    """p(label) with the object removed or kept alone, said as a number; frames use {lab}, {n} and {fill}."""
     x = f["p_segment_removed"] if which == "p_removed" else f["p_segment_only"]
     other = f["p_segment_only"] if which == "p_removed" else f["p_segment_removed"]
     got = stated_number(rng, x, want, [f["probability"], other], style=rng.choice(["pct", "pct", "words"]),
@@ -414,17 +425,12 @@ def _seg(f: dict, rng: random.Random, want: bool, which: str) -> Cand | None:
     if not got:
         return None
     num, chk, _ = got
-    if which == "p_removed":
-        text = rng.choice([f"When the object is {FILL[f['fill']]}, the probability for {lab} is {num}.",
-                           f"Masking out the object leaves the model with {num} confidence in {lab}.",
-                           f"If we remove the segmented region, {lab} receives {num}.",
-                           f"Without the object, the confidence in {lab} is {num}."])
-    else:
-        text = rng.choice([f"Shown the object alone, the model gives {lab} a probability of {num}.",
-                           f"When only the object is visible, confidence in {lab} is {num}.",
-                           f"The isolated object on its own is enough for {num} on {lab}.",
-                           f"Keeping just the segmented region yields {num} for {lab}."])
+    text = rng.choice(frames[which]).format(lab=f["label"], n=num, fill=FILL[f["fill"]])
     return tidy(text), chk.format(x=which), want, f"{which}={x:.4f}"
+
+
+def _seg(f: dict, rng: random.Random, want: bool, which: str) -> Cand | None:
+    return seg_cand(f, rng, want, which, SEG_FRAMES)
 
 
 def i_removed(f: dict, rng: random.Random, want: bool) -> Cand | None:
@@ -449,21 +455,27 @@ CHANGE = {
 }
 
 
-def i_change(f: dict, rng: random.Random, want: bool) -> Cand | None:
+def change_cand(f: dict, rng: random.Random, want: bool, verbs: dict[str, list[str]], removed: list[str],
+                only: list[str]) -> Cand | None:
+    """A change word for p(label) with the object removed or kept alone; `verbs` per rule use {lab}."""
     from make_paraphrases import change_truth
     which = rng.choice(["p_removed", "p_only"])
     after = f["p_segment_removed"] if which == "p_removed" else f["p_segment_only"]
     p, lab = f["probability"], f["label"]
     if p < 0.1:
         return None
-    w = rng.choice(list(CHANGE))
+    w = rng.choice(list(verbs))
     truth, m = change_truth(p, after, w)
     if truth != want or m < 0.01:
         return None
-    subj = rng.choice(["Removing the object", "Hiding the object"] if which == "p_removed" else
-                      ["Keeping only the object", "Cropping the image down to the object"])
-    return f"{subj} {rng.choice(CHANGE[w]).format(lab=lab)}.", f'change(p, {which}, "{w}")', want, \
+    subj = rng.choice(removed if which == "p_removed" else only)
+    return f"{subj} {rng.choice(verbs[w]).format(lab=lab)}.", f'change(p, {which}, "{w}")', want, \
         f"p={p:.4f} -> {which}={after:.4f}"
+
+
+def i_change(f: dict, rng: random.Random, want: bool) -> Cand | None:
+    return change_cand(f, rng, want, CHANGE, ["Removing the object", "Hiding the object"],
+                       ["Keeping only the object", "Cropping the image down to the object"])
 
 
 def i_negation(f: dict, rng: random.Random, want: bool) -> Cand | None:
@@ -497,48 +509,41 @@ FRACS = {"half": "about half", "third": "roughly a third", "quarter": "about a q
          "almost_none": "hardly any", "less_than_half": "less than half"}
 
 
-def i_share(f: dict, rng: random.Random, want: bool) -> Cand | None:
+def share_cand(rng: random.Random, want: bool, x: float, expr: str, pool: list[float], fracs: dict[str, str],
+               frac_frames: list[str], num_frames: list[str], frac_keys: list[str] | None = None) -> Cand | None:
+    """A share (of the saliency, of the image) said as a fraction word or a number; frames use {q} / {ql} (the
+    fraction word, capitalised or not) and {n} / {N} (the number)."""
     from make_paraphrases import frac_truth
-    x = f["saliency_in_segment"]
     if rng.random() < 0.5:
-        w = rng.choice(list(FRACS))
+        w = rng.choice(frac_keys or list(fracs))
         t, m = frac_truth(x, w)
         if t != want or m < 0.01:
             return None
-        text = rng.choice([f"{cap(FRACS[w])} of the heatmap's positive mass falls within the object.",
-                           f"The object accounts for {FRACS[w]} of the saliency.",
-                           f"Inside the segmented object we find {FRACS[w]} of the attribution."])
-        return text, f'frac(in_seg, "{w}")', want, f"in_seg={x:.4f}"
-    got = stated_number(rng, x, want, [f["segment_area"], f["probability"]], style=rng.choice(["pct", "words"]),
+        return rng.choice(frac_frames).format(q=cap(fracs[w]), ql=fracs[w]), f'frac({expr}, "{w}")', want, f"{expr}={x:.4f}"
+    got = stated_number(rng, x, want, pool, style=rng.choice(["pct", "words"]),
                         kinds=("exact", "about", "about", "over", "under"))
     if not got:
         return None
     num, chk, _ = got
-    text = rng.choice([f"The object accounts for {num} of the saliency.",
-                       f"The segmented region contains {num} of the positive attribution.",
-                       f"Roughly speaking, {num} of the heatmap's mass lies on the object."])
-    return tidy(text), chk.format(x="in_seg"), want, f"in_seg={x:.4f}"
+    return tidy(rng.choice(num_frames).format(n=num, N=cap(num))), chk.format(x=expr), want, f"{expr}={x:.4f}"
+
+
+def i_share(f: dict, rng: random.Random, want: bool) -> Cand | None:
+    return share_cand(rng, want, f["saliency_in_segment"], "in_seg", [f["segment_area"], f["probability"]], FRACS,
+                      ["{q} of the heatmap's positive mass falls within the object.",
+                       "The object accounts for {ql} of the saliency.",
+                       "Inside the segmented object we find {ql} of the attribution."],
+                      ["The object accounts for {n} of the saliency.",
+                       "The segmented region contains {n} of the positive attribution.",
+                       "Roughly speaking, {n} of the heatmap's mass lies on the object."])
 
 
 def i_area(f: dict, rng: random.Random, want: bool) -> Cand | None:
-    from make_paraphrases import frac_truth
-    x = f["segment_area"]
-    if rng.random() < 0.5:
-        w = rng.choice([k for k in FRACS if k != "almost_none"])
-        t, m = frac_truth(x, w)
-        if t != want or m < 0.01:
-            return None
-        text = rng.choice([f"The object takes up {FRACS[w]} of the frame.",
-                           f"The segmentation mask spans {FRACS[w]} of the picture."])
-        return text, f'frac(area, "{w}")', want, f"area={x:.4f}"
-    got = stated_number(rng, x, want, [f["saliency_in_segment"]], style=rng.choice(["pct", "words"]),
-                        kinds=("exact", "about", "about", "over", "under"))
-    if not got:
-        return None
-    num, chk, _ = got
-    text = rng.choice([f"The object takes up {num} of the frame.", f"The segmentation mask spans {num} of the picture.",
-                       f"The segmented region covers {num} of the image area."])
-    return tidy(text), chk.format(x="area"), want, f"area={x:.4f}"
+    return share_cand(rng, want, f["segment_area"], "area", [f["saliency_in_segment"]], FRACS,
+                      ["The object takes up {ql} of the frame.", "The segmentation mask spans {ql} of the picture."],
+                      ["The object takes up {n} of the frame.", "The segmentation mask spans {n} of the picture.",
+                       "The segmented region covers {n} of the image area."],
+                      [k for k in FRACS if k != "almost_none"])
 
 
 def i_obj(f: dict, rng: random.Random, want: bool) -> Cand | None:
@@ -779,19 +784,27 @@ HAND = [
 
 def generate(seen: set[tuple[str, str, str]]) -> list[dict]:
     """The hand entries, then frame sentences per claim kind (half true, half false), deterministic."""
+    return build(HAND, [("text", TEXT_SOURCES, {c: (g, TEXT_PER_CLAIM[c]) for c, g in TEXT_FRAMES.items()}),
+                        ("image", IMAGE_SOURCES, {c: (g, IMAGE_PER_CLAIM) for c, g in IMAGE_FRAMES.items()})], SEED, seen)
+
+
+Frames = dict[str, tuple[Callable[[dict, random.Random, bool], Cand | None], int]]
+
+
+def build(hand: list, frames: list[tuple[str, list[str], Frames]], seed: int, seen: set[tuple[str, str, str]]) -> list[dict]:
+    """A round's records: its hand entries, then n sentences per claim kind from its frames, alternately true and
+    false, each about the next source that gives a fresh sentence; seeded per (kind, claim)."""
     from make_paraphrases import norm
     out = []
-    for kind, stem, claim, truth, check, why, text in HAND:
+    for kind, stem, claim, truth, check, why, text in hand:
         seen.add((kind, stem, norm(text)))
         out.append(dict(kind=kind, stem=stem, claim=claim, truth=truth, check=check, why=why, text=text, origin="hand"))
-    for kind, frames, sources, per in (("text", TEXT_FRAMES, TEXT_SOURCES, TEXT_PER_CLAIM),
-                                       ("image", IMAGE_FRAMES, IMAGE_SOURCES, None)):
-        for claim, gen in frames.items():
-            rng = random.Random(f"{SEED}-{kind}-{claim}")
-            n = per[claim] if per else IMAGE_PER_CLAIM
+    for kind, sources, gens in frames:
+        for claim, (gen, n) in gens.items():
+            rng = random.Random(f"{seed}-{kind}-{claim}")
             for i in range(n):
                 want = i % 2 == 0
-                for attempt in range(2000):
+                for attempt in range(3000):
                     stem = sources[(i + attempt) % len(sources)]
                     got = gen(load(kind, stem), rng, want)
                     if got is None:
