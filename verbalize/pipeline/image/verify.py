@@ -83,11 +83,11 @@ _AREA = re.compile(r"\b(covers?|covering|fills?|filling|occup\w+|takes? up|area|
                    r"frame|photo)\b", re.I)
 _PROBABILITY = re.compile(r"\b(probab\w*|confiden\w*|sure|certain|likely|chance|predict\w*|gets?|gives?|yields?|"
                           r"receives?|scores?|assigns?|keeps?|leaves?)\b", re.I)
-_ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
+_ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|isolat\w+ (?:the|its)\b|nothing (?:but|except)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
                    r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
-_REMOVED = re.compile(r"\b(?:remov\w*|without|delet\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
+_REMOVED = re.compile(r"\b(?:remov\w*|without|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
                       r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
-_PRED = re.compile(r"\b(according to the (?:model|classifier|network)|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
+_PRED = re.compile(r"\b(according to the (?:model|classifier|network)|conclud\w+|settles? on|settled on|verdict|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
                    r"answer)|best guess|answer|thinks?|labels?|labelled|decides?|comes? out on top|identif\w+|"
                    r"recogni[sz]\w*|sees?|output)\b", re.I)
 _RUNNER = re.compile(r"\b(runner-up|runner up|second(?: choice| most likely| guess| place| best)?|next most likely|"
@@ -101,16 +101,18 @@ _CITATION = re.compile(r"\s*[\[(]\s*([a-z][a-z0-9_]*)\s*[\])]")
 
 _CHANGE = [  # (pattern, rule name, test on (p, p_after), threshold in words)
     (re.compile(r"\b(barely|hardly|only slightly|slightly|essentially unchanged|practically unchanged|"
-                r"almost unchanged)\b", re.I), "barely", lambda p, a: abs(a - p) < 0.05, "|Δ| < 0.05"),
+                r"almost unchanged|(?:almost|practically|virtually|largely) untouched)\b", re.I), "barely", lambda p, a: abs(a - p) < 0.05, "|Δ| < 0.05"),
     (re.compile(r"\b(stays?|remains?|roughly unchanged|largely unchanged|does little|do little|keeps?\b[^.;]{0,50}?\b(?:about|"
                 r"roughly|more or less|much|largely|essentially) the same|(?:more or less|roughly|about) where it was|change\w*(?:\s+[\w']+){0,4}\s+much)\b",
                 re.I), "stays", lambda p, a: abs(a - p) < 0.10, "|Δ| < 0.10"),
-    (re.compile(r"\b(collaps\w*|plummet\w*|sharply|drastically|dramatically|steeply|crash\w*)\b", re.I), "collapses",
+    (re.compile(r"\b(collaps\w*|plummet\w*|sharply|drastically|dramatically|steeply|crash\w*|wipes? out|wiped out|"
+                r"destroys?|destroyed)\b", re.I), "collapses",
      lambda p, a: a - p <= -0.30 or a < 0.5 * p, "Δ ≤ −0.30 or p_after < p/2"),
     (re.compile(r"\b(lower(?:s|ed|ing)?(?! (?:left|right|centre|center|part|half|row|third))|drops?|dropped|falls?|fell|"
                 r"reduc\w*|decreas\w*|less (?:sure|confident|certain|likely)|declin\w*)\b", re.I), "lowers",
      lambda p, a: a - p < -0.02, "Δ < −0.02"),
-    (re.compile(r"\b(rais\w*|rises?|rose|increas\w*|boost\w*|jumps?|more (?:sure|confident|certain|likely))\b", re.I),
+    (re.compile(r"\b(rais\w*|rises?|rose|increas\w*|boost\w*|jumps?|lifts?|lifted|more (?:sure|confident|certain|likely))\b",
+                re.I),
      "raises", lambda p, a: a - p > 0.02, "Δ > +0.02"),
 ]
 

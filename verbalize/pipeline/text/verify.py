@@ -75,7 +75,7 @@ _SIGN = re.compile(r"\b(positive(?:ly)?|negative(?:ly)?|(?:speaks?|points?|count
                    re.I)
 _SCORE_NOUN = re.compile(r"\s*(score|scores|value|values|attribution|attributions|importance|weight|weights|"
                          r"contribution|contributions|impact|influence|effect)\b", re.I)
-_PREDICTION = re.compile(r"\b(according to the (?:model|classifier)|predict\w*|classif\w*|labell?ed|labels|calls|rates|rated|judges|judged|reads|verdict|deems|considers|says|finds|thinks|sees|categori[sz]\w*|the label|the prediction|"
+_PREDICTION = re.compile(r"\b(according to the (?:model|classifier)|decides?|conclud\w*|predict\w*|classif\w*|labell?ed|labels|calls|rates|rated|judges|judged|reads|verdict|deems|considers|says|finds|thinks|sees|categori[sz]\w*|the label|the prediction|"
                          r"the output|decided|decision)\b", re.I)
 
 def _clauses(text: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -327,8 +327,10 @@ def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: Att
     its places). `text` has its citations masked, so a quoted "positive" is no sign word."""
     word = m.group(1).lower()
     shown = text[m.start() : m.end()]
-    if re.match(r"\s+(?:prediction|label|class|verdict|review|sentiment)\b", text[m.end():]):
-        return []  # "the negative prediction" names the label, it says nothing about a word's sign
+    if re.match(r"\s+(?:prediction|label|class|verdict|review|sentiment)\b", text[m.end():]) or (
+            re.search(r"\bthe\s+$", text[max(0, m.start() - 6): m.start()], re.I)
+            and re.match(r"\s+(?:score|probability|confidence|side|reading)\b", text[m.end():])):
+        return []  # "the negative prediction", "on the negative score" name the label, not a word's sign
     if _negated(text, m.start()):
         return [Claim(text=shown, kind="sign", start=m.start(), end=m.end(), status="unverifiable",
                       reason="a negated statement")]

@@ -24,7 +24,7 @@ from verbalize.pipeline.text.attribution import _NEGATION, Attribution, core
 
 _W = r"(?:the (?:word|token)\s+)?(?:\*\*)?[\"'“‘»]?(?P<{n}>[^\s\"'“”‘’»«,.;:!?()*]+)[\"'”’«]?(?:\*\*)?"
 """A word as LLMs write it: bare, quoted, curly-quoted or in markdown bold."""
-_X, _Y = _W.format(n="x"), _W.format(n="y")
+_X, _Y, _X2 = _W.format(n="x"), _W.format(n="y"), _W.format(n="x2")
 _WORD = r"(?:\s+(?:word|token))?"
 _SCORE = r"(?:score|attribution|importance|weight|contribution|value|impact|influence|effect)"
 
@@ -157,6 +157,23 @@ _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for ki
     ("none", rf"{_X}{_WORD}\s+(?:play|plays|played) no (?:role|part)"),
     ("none", rf"{_X}{_WORD}\s+(?:do|does|did) not (?:affect|influence|change|matter|move)\b"),
     ("none", rf"{_X}{_WORD}\s+{_IS} (?:irrelevant|neutral)\b"),
+    # round 3's shapes (issue 10)
+    ("none", rf"{_X}{_WORD}\s+{_IS}\s+(?:effectively |essentially |largely |completely |simply )?ignored\b"),
+    ("least", rf"{_X}{_WORD}\s+(?:ranks?|ranked|sits?|is|comes?|ends up)\s+(?:at\s+)?(?:the\s+)?(?:very\s+)?bottom\b"),
+    ("least", rf"{_X}{_WORD}\s+{_IS}\s+the one (?:that|which) (?:matters|counts|contributes) (?:the )?least"),
+    ("least", rf"{_X}{_WORD}\s+(?:[\w']+\s+){{0,3}}?(?:less|smaller|lower|weaker)\b[^.;]{{0,30}}?\bthan (?:any|every|all) "
+              rf"(?:of the )?other (?:words?|tokens?)"),
+    ("top", rf"{_X}{_WORD}\s+(?:[\w']+\s+){{0,3}}?(?:more|larger|higher|greater|stronger|bigger)\b[^.;]{{0,30}}?\bthan "
+            rf"(?:any|every|all) (?:of the )?other (?:words?|tokens?)"),
+    ("top", rf"\b(?:nothing|no (?:other )?(?:word|token))\s+(?:weighs|matters|counts|contributes|scores)\s+more than\s+{_X}"),
+    ("top", rf"{_X}{_WORD}\s+(?:leads|tops|heads|led|topped|headed) the (?:importance )?(?:ranking|list)"),
+    ("second", rf"\b(?:word|token) ranked (?:second|2nd|number two)\s+(?:is|was)\s+{_X}"),
+    ("second", rf"\b(?:leads?|led|tops?|heads?) the (?:importance )?(?:ranking|list)\b,?\s+(?:closely )?followed (?:closely )?"
+               rf"by\s+{_X}"),
+    ("second", rf"\bin second place,?\s+(?:we find|we have|we see|is|comes|sits|there is|stands)\s+{_X}"),
+    ("second", rf"{_X}{_WORD}\s+(?:holds|takes|occupies|has|is in|sits in) the (?:number[- ]two|no\. 2|second|#2) "
+               rf"(?:spot|place|position|rank)"),
+    ("second", rf"{_X}{_WORD}\s+{_IS}\s+only (?:surpassed|outranked|beaten|topped|exceeded|outscored) by\s+{_Y}"),
     ("none", rf"{_X}{_WORD}\s+(?:get|gets|got|receive|receives|received|have|has|had)(?: an?)? (?:zero|null) (?:{_SCORE}|attribution)"),
 ]]
 _COMPARATIVE = re.compile(
@@ -178,6 +195,10 @@ _VALUE_FRAMES = [re.compile(p, re.I) for p in [
 ]]
 _LABEL_P = re.compile(r"\bp\((?P<l>[^)]+)\)|\b(?:that|as) (?:the (?:review|text|sentence) (?:is|was) )?(?P<m>\w+)\b",
                       re.I)
+
+
+_QUOTED = re.compile(r"\*\*[^*]*\*\*|[\"“][^\"”]*[\"”]|(?<!\w)['‘][^'’]*['’](?!\w)")
+"""A quoted or bold word: the word 'not' named in a text is no negation of it."""
 
 
 def _word_scores(att: Attribution, word: str) -> list[float]:
@@ -235,9 +256,14 @@ def _lists(text: str, spans: Sequence[tuple[int, int]]) -> list[list[tuple[int, 
 
 
 _REMOVAL = re.compile(
-    rf"\b(?:removing|deleting|dropping|masking|occluding|taking out|without)\s+{_X}{_WORD}\s+(?:(?:would|will|could)\s+)?"
+    rf"\b(?:removing|deleting|dropping|masking|occluding|taking out|without)\s+{_X}{_WORD},?\s+(?:(?:would|will|could)\s+)?"
     rf"(?:[\w']+\s+){{0,5}}?(?P<dir>less|lower\w*|reduc\w*|decreas\w*|weaken\w*|more|rais\w*|increas\w*|boost\w*|"
     rf"strengthen\w*)\b(?P<tail>[^.;]{{0,60}})", re.I)
+_AWAY = re.compile(
+    rf"{_X}{_WORD}\s+(?:detracts|detracted|takes away|took away|subtracts|subtracted) from\s+(?:the\s+)?(?:model's\s+)?"
+    rf"(?:confidence in\s+|case for\s+)?(?P<l>[\w-]+)|{_X2}{_WORD}\s+{_HAS}\s+an? (?P<eff>positive|negative) (?:effect|impact|"
+    rf"influence) on the\s+(?P<l2>[\w-]+)", re.I)
+"""'X detracts from the L prediction' (away from L); 'X has a positive / negative effect on the L score'."""
 _LOWERS = re.compile(
     rf"{_X}{_WORD}\s+(?P<dir>lowers|lowered|reduces|reduced|decreases|decreased|weakens|weakened|raises|raised|increases|"
     rf"increased|boosts|boosted|strengthens|strengthened)\s+the (?:model's |classifier's )?(?:confidence|probability|score|"
@@ -251,6 +277,22 @@ def removal_claims(text: str, att: Attribution, labels: Sequence[str], label: st
     if label is None:
         return claims
     lowered = {lb.casefold(): lb for lb in labels}
+    for m in _AWAY.finditer(text):
+        xg, lg = ("x", "l") if m.group("x") else ("x2", "l2")
+        target = lowered.get(m.group(lg).casefold())
+        xs = _word_scores(att, m.group(xg))
+        if target is None or not xs:
+            continue
+        towards = m.group("eff") is not None and m.group("eff").lower() == "positive"
+        want_positive = (target.casefold() == label.casefold()) == towards
+        negated = bool(_NEGATION.search(text[m.end(xg): m.start(lg)]))
+        ok = any((v > 0) if want_positive else (v < 0) for v in xs) != negated
+        shown = ", ".join(f"{v:.4g}" for v in xs[:4])
+        claims.append(Claim(text=text[m.start(xg): m.end(xg)], kind="word_sign", start=m.start(xg), end=m.end(xg),
+                            status="supported" if ok else "contradicted",
+                            reason=f"score({m.group(xg)}) = {shown} towards {label!r}; {'towards' if towards else 'away from'} "
+                                   f"{target!r} means score {'>' if want_positive else '<'} 0" + ("; negated" if negated else ""),
+                            subject=m.group(xg), fact=f"score({m.group(xg)}) = {shown}"))
     for pattern, removal in ((_REMOVAL, True), (_LOWERS, False)):
         for m in pattern.finditer(text):
             if removal:  # the first label named after the change word
@@ -350,10 +392,12 @@ def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str
     distinct = {c: float(max(s for t, s in zip(att.cores, scores, strict=True) if t == c)) for c in att.cores}
     for kind, m in _matches(text):
         x = m.group("x")
+        if x.casefold() in ("the", "a", "an", "this") and re.match(r"\s+(?:word|token)\b", text[m.end("x"):], re.I):
+            continue  # "The word ranked second is X": the article is no claim's subject
         xs = _word_scores(att, x)
         if not xs or core(x) in {lb.casefold() for lb in labels}:
             continue
-        negated = bool(_NEGATION.search(text[max(0, m.start() - 30): m.start()])) and kind not in ("none",)
+        negated = bool(_NEGATION.search(_QUOTED.sub(" ", text[max(0, m.start() - 30): m.start()]))) and kind not in ("none",)
         if kind == "top":
             ok, rule = any(v >= top - 1e-12 for v in xs), f"the top score is {top:.4g}"
         elif kind == "least":
