@@ -852,6 +852,7 @@ def paraphrases(hand_items: list[tuple[str, str, str, bool, str, str, str]]) -> 
 def main() -> None:
     import round2  # round 2: new sentences written before round 2's rule changes (imports this module)
     import round3  # round 3: new phrasings written before round 3's rule changes
+    import round4  # round 4: text only, written before round 4's rule changes
 
     hand_items = [("image", *h) for h in hand.IMAGE] + [("text", *h) for h in hand.TEXT]
     records = []
@@ -866,6 +867,7 @@ def main() -> None:
     seen = {(r["kind"], r["stem"], norm(r["text"])) for r in records}
     records += [dict(r, round=2) for r in round2.generate(seen)]
     records += [dict(r, round=3) for r in round3.generate(seen)]  # round 3: after round 2's held-out run
+    records += [dict(r, round=4) for r in round4.generate(seen)]  # round 4: after round 3's held-out run
 
     counters: Counter[str] = Counter()
     for r in records:

@@ -35,15 +35,7 @@ def _pick(rng: random.Random, frames: list[str], **kw: str) -> str:
 # --------------------------------------------------------------------------- text
 
 
-def t_least(a: dict, rng: random.Random, want: bool) -> Cand | None:
-    ws = usable(a)
-    mn = min(abs(s) for s in ws.values())
-    # false: a clearly important positive word (a negative one is "least important" to a signed reader)
-    pool = [w for w, s in ws.items() if (abs(s) == mn if want else s > 0.02 and abs_rank(ws, w) <= 3)]
-    if not pool:
-        return None
-    w = rng.choice(pool)
-    text = _pick(rng, [
+LEAST = [
         "{Ws} sits at the very bottom of the ranking.", "Of all the tokens, {W} is the one that matters least.",
         "{Ws} is the least significant word here.", "The word with the least influence on the outcome is {W}.",
         "{Ws} contributes less than any other word.", "{Ws} ends up as the least relevant token.",
@@ -52,52 +44,72 @@ def t_least(a: dict, rng: random.Random, want: bool) -> Cand | None:
         "{Ws} is the token the classifier cares about least.", "The classifier gives the least importance to {W}.",
         "The least decisive word in the review is {W}.", "{Ws} has the weakest attribution in the review.",
         "{Ws} ranks at the bottom for importance.", "In terms of importance, {W} comes last.",
-    ], W=wq(a, w, rng), Ws=cap(wq(a, w, rng, True)))
+]
+
+
+def t_least(a: dict, rng: random.Random, want: bool, frames: list[str] = LEAST) -> Cand | None:
+    ws = usable(a)
+    mn = min(abs(s) for s in ws.values())
+    # false: a clearly important positive word (a negative one is "least important" to a signed reader)
+    pool = [w for w, s in ws.items() if (abs(s) == mn if want else s > 0.02 and abs_rank(ws, w) <= 3)]
+    if not pool:
+        return None
+    w = rng.choice(pool)
+    text = _pick(rng, frames, W=wq(a, w, rng), Ws=cap(wq(a, w, rng, True)))
     return text, f'least("{w}")', abs(ws[w]) == mn, f"{w}={ws[w]:+.4f}; min |score|={mn:.4f}"
 
 
-def t_words(a: dict, rng: random.Random, want: bool) -> Cand | None:
+WORDS = {
+    "strong": ["{Ws} stands out with a large positive attribution.",
+               "{Ws} makes a major positive contribution to the {L} prediction.",
+               "{Ws} carries a substantial positive score.", "{Ws} contributes strongly to the {L} label.",
+               "{Ws} is heavily weighted towards {L}."],
+    "weak": ["{Ws} plays only a minor positive role.", "{Ws} has a modest positive attribution.",
+             "{Ws} contributes just a little positive weight to the {L} prediction."],
+    "strong_neg": ["{Ws} argues strongly against {L}.", "{Ws} strongly pushes the model away from {L}."],
+    "zero": ["{Ws} makes no difference to the prediction.", "{Ws} is effectively ignored by the model.",
+             "{Ws} has zero influence.", "The classifier attaches no importance to {W}.",
+             "{Ws} is given no weight at all.", "{Ws} does not matter at all for the {L} prediction."],
+}
+
+
+def t_words(a: dict, rng: random.Random, want: bool, frames: dict[str, list[str]] = WORDS) -> Cand | None:
     ws = usable(a)
     mx = max(v for v in ws.values() if v > 0)
     mn = min(ws.values())
     w = rng.choice(list(ws))
     s = ws[w]
-    L = a["label"]
-    kw = dict(W=wq(a, w, rng), Ws=cap(wq(a, w, rng, True)), L=L)
+    kw = dict(W=wq(a, w, rng), Ws=cap(wq(a, w, rng, True)), L=a["label"])
     kind = rng.choice(["strong", "strong", "weak", "zero", "zero", "strong_neg"])
     if kind == "strong":
         if abs(s - 0.5 * mx) < 0.01 or (s != 0 and abs(s) < 0.02):
             return None
         truth, chk = s > 0 and s >= 0.5 * mx, f'strong("{w}")'
-        text = _pick(rng, ["{Ws} stands out with a large positive attribution.",
-                           "{Ws} makes a major positive contribution to the {L} prediction.",
-                           "{Ws} carries a substantial positive score.", "{Ws} contributes strongly to the {L} label.",
-                           "{Ws} is heavily weighted towards {L}."], **kw)
     elif kind == "weak":
         if abs(s - 0.5 * mx) < 0.01 or abs(s) < 0.02:
             return None
         truth, chk = 0 < s < 0.5 * mx, f'weak("{w}")'
-        text = _pick(rng, ["{Ws} plays only a minor positive role.", "{Ws} has a modest positive attribution.",
-                           "{Ws} contributes just a little positive weight to the {L} prediction."], **kw)
     elif kind == "strong_neg":
         if mn >= 0 or (s != 0 and abs(s) < 0.02) or abs(s - 0.5 * mn) < 0.01:
             return None
         truth, chk = s < 0 and s <= 0.5 * mn, f'strong_neg("{w}")'
-        text = _pick(rng, ["{Ws} argues strongly against {L}.", "{Ws} strongly pushes the model away from {L}."], **kw)
     else:
         if s != 0 and abs(s) < 0.03:
             return None
         truth, chk = s == 0, f'zero("{w}")'
-        text = _pick(rng, ["{Ws} makes no difference to the prediction.", "{Ws} is effectively ignored by the model.",
-                           "{Ws} has zero influence.", "The classifier attaches no importance to {W}.",
-                           "{Ws} is given no weight at all.", "{Ws} does not matter at all for the {L} prediction."],
-                     **kw)
+    text = _pick(rng, frames[kind], **kw)
     if truth != want:
         return None
     return text, chk, truth, f"{w}={s:+.4f}; max positive={mx:+.4f}; min={mn:+.4f}"
 
 
-def t_second(a: dict, rng: random.Random, want: bool) -> Cand | None:
+SECOND = ["The second-most influential word is {W}.", "{Ws} is the runner-up in importance.",
+          "{Ws} comes in second.", "In second place we find {W}.", "{Ws} is the next most important word after {T}.",
+          "{Ts} leads the ranking, followed by {W}.", "{Ws} is only surpassed by {T}.",
+          "{Ws} holds the number two spot.", "The word ranked second is {W}."]
+
+
+def t_second(a: dict, rng: random.Random, want: bool, frames: list[str] = SECOND) -> Cand | None:
     ws = usable(a)
     seconds = [w for w in ws if rank(ws, w) == 2 and abs_rank(ws, w) == 2]
     if not seconds:
@@ -113,41 +125,42 @@ def t_second(a: dict, rng: random.Random, want: bool) -> Cand | None:
             return None
         w = rng.choice(pool)
     T = wq(a, top, rng)
-    frames = ["The second-most influential word is {W}.", "{Ws} is the runner-up in importance.",
-              "{Ws} comes in second.", "In second place we find {W}.", "{Ws} is the next most important word after {T}.",
-              "{Ts} leads the ranking, followed by {W}.", "{Ws} is only surpassed by {T}.",
-              "{Ws} holds the number two spot.", "The word ranked second is {W}."]
     text = _pick(rng, frames, W=wq(a, w, rng), Ws=cap(wq(a, w, rng, True)), T=T, Ts=cap(T))
     chk = f'rank("{w}", 2)' + (f' and top("{top}")' if T in text or cap(T) in text else "")
     return text, chk, w == sec, f"{w}={ws[w]:+.4f} rank {rank(ws, w)}; second is {sec}={ws[sec]:+.4f}"
 
 
-def t_top(a: dict, rng: random.Random, want: bool) -> Cand | None:
+TOP = [
+        "{Ws} is the single most decisive word.", "Nothing weighs more than {W}.", "{Ws} tops the importance ranking.",
+        "{Ws} has the strongest influence on the outcome.", "The prediction is driven primarily by {W}.",
+        "The most salient token is {W}.", "{Ws} is ranked first by importance.", "The explanation is dominated by {W}.",
+        "{Ws} receives more weight than any other word.", "{Ws} is the word the explanation puts first.",
+]
+
+
+def t_top(a: dict, rng: random.Random, want: bool, frames: list[str] = TOP) -> Cand | None:
     ws = usable(a)
     mx = max(ws.values())
     top = next(w for w, s in ws.items() if s == mx)
     pool = [u for u, s in ws.items() if s < mx - 0.01 and abs(s) < abs(mx) - 0.01]
     w = top if want else rng.choice(pool)
-    text = _pick(rng, [
-        "{Ws} is the single most decisive word.", "Nothing weighs more than {W}.", "{Ws} tops the importance ranking.",
-        "{Ws} has the strongest influence on the outcome.", "The prediction is driven primarily by {W}.",
-        "The most salient token is {W}.", "{Ws} is ranked first by importance.", "The explanation is dominated by {W}.",
-        "{Ws} receives more weight than any other word.", "{Ws} is the word the explanation puts first.",
-    ], W=wq(a, w, rng), Ws=cap(wq(a, w, rng, True)))
+    text = _pick(rng, frames, W=wq(a, w, rng), Ws=cap(wq(a, w, rng, True)))
     return text, f'top("{w}")', w == top, f"{w}={ws[w]:+.4f}; top {top}={mx:+.4f}"
 
 
-def t_sign(a: dict, rng: random.Random, want: bool) -> Cand | None:
-    ws = usable(a)
-    w = rng.choice([u for u, s in ws.items() if abs(s) >= 0.03] + [u for u, s in ws.items() if s == 0][:2])
-    s = ws[w]
-    L, OL = a["label"], other_label(a)
-    frames = [("{Ws} points the model towards {L}.", True), ("{Ws} leans the classifier towards {OL}.", False),
+SIGN = [("{Ws} points the model towards {L}.", True), ("{Ws} leans the classifier towards {OL}.", False),
               ("{Ws} is a cue for {OL}.", False), ("{Ws} pushes against the {L} label.", False),
               ("{Ws} adds evidence for {L}.", True), ("{Ws} tilts the decision towards {L}.", True),
               ("{Ws} has a positive effect on the {L} score.", True), ("{Ws} detracts from the {L} prediction.", False),
               ("Without {W}, the model would be more confident in {L}.", False),
               ("{Ws} helps the case for {L}.", True)]
+
+
+def t_sign(a: dict, rng: random.Random, want: bool, frames: list[tuple[str, bool]] = SIGN) -> Cand | None:
+    ws = usable(a)
+    w = rng.choice([u for u, s in ws.items() if abs(s) >= 0.03] + [u for u, s in ws.items() if s == 0][:2])
+    s = ws[w]
+    L, OL = a["label"], other_label(a)
     frame, towards = rng.choice(frames)
     truth = s != 0 and (s > 0) == towards
     if truth != want:
@@ -156,7 +169,15 @@ def t_sign(a: dict, rng: random.Random, want: bool) -> Cand | None:
     return text, f'score("{w}") {">" if towards else "<"} 0', truth, f"{w}={s:+.4f} towards '{L}'"
 
 
-def t_outweighs(a: dict, rng: random.Random, want: bool) -> Cand | None:
+MORE = [
+        "{Xs} is more important than {Y}.", "{Ys} carries less weight than {X}.", "{Xs} has a stronger effect than {Y}.",
+        "{Xs} contributes more than {Y} does.", "{Ys} is less influential than {X}.",
+        "{Xs} matters far more to the model than {Y}.", "The model cares more about {X} than about {Y}.",
+        "{Ys} ranks below {X}.", "{Xs} ranks above {Y} in importance.", "{Xs} counts for more than {Y}.",
+]
+
+
+def t_outweighs(a: dict, rng: random.Random, want: bool, frames: list[str] = MORE) -> Cand | None:
     ws = usable(a)
     nz = [w for w, s in ws.items() if s != 0]
     x, y = rng.choice(nz), rng.choice(list(ws))
@@ -166,12 +187,7 @@ def t_outweighs(a: dict, rng: random.Random, want: bool) -> Cand | None:
         return None
     if (ws[x] > ws[y]) != want:
         x, y = y, x
-    text = _pick(rng, [
-        "{Xs} is more important than {Y}.", "{Ys} carries less weight than {X}.", "{Xs} has a stronger effect than {Y}.",
-        "{Xs} contributes more than {Y} does.", "{Ys} is less influential than {X}.",
-        "{Xs} matters far more to the model than {Y}.", "The model cares more about {X} than about {Y}.",
-        "{Ys} ranks below {X}.", "{Xs} ranks above {Y} in importance.", "{Xs} counts for more than {Y}.",
-    ], X=wq(a, x, rng), Y=wq(a, y, rng), Xs=cap(wq(a, x, rng, True)), Ys=cap(wq(a, y, rng, True)))
+    text = _pick(rng, frames, X=wq(a, x, rng), Y=wq(a, y, rng), Xs=cap(wq(a, x, rng, True)), Ys=cap(wq(a, y, rng, True)))
     return text, f'outweighs("{x}", "{y}")', ws[x] > ws[y], f"{x}={ws[x]:+.4f}, {y}={ws[y]:+.4f}"
 
 
