@@ -190,7 +190,12 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("With a score of roughly 0.30, 'mess' leads.", True), ("With a score of roughly 0.10, 'mess' leads.", False),
     ("Right behind 'mess' is 'but'.", True), ("Right behind 'mess' is 'not'.", False),
     ("According to the model, the review is positive.", False),
-    ("'mess' (0.32) [s12] is the strongest cue.", True), ("'mess' (0.32) [s11] is the strongest cue.", False),
+    ("'mess' (0.32) [s12] is the strongest cue.", True),
+    # no pattern reads these; the clause's cue words do (one named word, no comparison, no negation)
+    ("'early' drifts to the very end of the importance list, the least of all.", True),
+    ("'mess' drifts to the very end of the importance list, the least of all.", False),
+    ("'total' is, by a wide margin, the most decisive signal.", False),
+    ("'left' has no real bearing whatsoever.", True), ("'but' has no real bearing whatsoever.", False), ("'mess' (0.32) [s11] is the strongest cue.", False),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

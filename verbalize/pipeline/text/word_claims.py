@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from verbalize.core.claims import quantities, sentence_spans
+from verbalize.core.claims import quantities, sentence_spans, split_spans
 from verbalize.core.types import Claim
 from verbalize.pipeline.text.attribution import _NEGATION, Attribution, core
 
@@ -157,6 +157,17 @@ _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for ki
     ("none", rf"{_X}{_WORD}\s+(?:play|plays|played) no (?:role|part)"),
     ("none", rf"{_X}{_WORD}\s+(?:do|does|did) not (?:affect|influence|change|matter|move)\b"),
     ("none", rf"{_X}{_WORD}\s+{_IS} (?:irrelevant|neutral)\b"),
+    # round 4's shapes (issue 10)
+    ("top", rf"\bit is {_X}{_WORD} that\b[^.;]{{0,40}}?\b(?:above all|the most|most)\b"),
+    ("top", rf"\b(?:top|highest|first)-ranked (?:word|token)\s+(?:is|was)\s+{_X}"),
+    ("second", rf"\bbehind {_Y}{_WORD},?\s+the (?:most {_IMP}|strongest|biggest|top) (?:word|token)\s+(?:is|was)\s+{_X}"),
+    ("second", rf"{_X}{_WORD}\s+trails? only\s+{_Y}"),
+    ("second", rf"{_X}{_WORD}\s+(?:ranks?|ranked|sits?|comes?|came) (?:just|right|immediately|directly) (?:below|under|after|behind)"
+               rf"\s+{_Y}"),
+    ("second", rf"{_Y}{_WORD}\s+(?:is|was) (?:closely )?followed by\s+{_X}"),
+    ("less", rf"{_X}{_WORD}\s+(?:lags?|lagged|trails?|trailed|falls?|fell) behind\s+{_Y}"),
+    ("more", rf"\b(?:influence|importance|weight|attribution|score|impact|contribution) of {_X}{_WORD}\s+(?:exceeds|exceeded|"
+             rf"surpasses|surpassed|is (?:greater|larger|higher|bigger) than)\s+(?:that of\s+)?{_Y}"),
     # round 3's shapes (issue 10)
     ("none", rf"{_X}{_WORD}\s+{_IS}\s+(?:effectively |essentially |largely |completely |simply )?ignored\b"),
     ("least", rf"{_X}{_WORD}\s+(?:ranks?|ranked|sits?|is|comes?|ends up)\s+(?:at\s+)?(?:the\s+)?(?:very\s+)?bottom\b"),
@@ -210,7 +221,8 @@ _PUSH = re.compile(
     rf"steers|steered|tips|tipped|leans|leaned|points|pointed|counts|counted|speaks|spoke|argues|argued|works|worked|votes|"
     rf"voted)(?: the (?:model|prediction|classifier|decision|review|score))?\s+(?P<dir>towards|toward|to|for|in favou?r of|"
     rf"against|away from)|(?:is|was) (?P<ev>evidence|a signal|a cue|a sign) (?P<dir2>for|of|against)|(?:supports|supported|favou?rs|"
-    rf"favou?red|indicates|indicated|signals|signalled|suggests|suggested)(?P<sup>))\s+(?:the\s+|a\s+)?[\"'“‘]?(?P<l>[\w-]+)", re.I)
+    rf"favou?red|indicates|indicated|signals|signalled|suggests|suggested|reinforces|reinforced|strengthens|strengthened|"
+    rf"backs|backed)(?P<sup>))\s+(?:the\s+|a\s+)?[\"'“‘]?(?P<l>[\w-]+)", re.I)
 """'X pushes towards L', 'X is evidence for L', 'X counts against L', 'X supports L' (X quoted or bare)."""
 
 
@@ -345,6 +357,71 @@ def zero_claims(text: str, att: Attribution, cited: Sequence[tuple[int, int]]) -
     return claims
 
 
+_CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
+    ("second", r"\b(?:second|runner-up|number two|next (?:most|in line|strongest|biggest)|trails? only|only "
+               r"(?:surpassed|outranked|beaten|topped) by)\b"),
+    ("least", r"\b(?:least|lowest|smallest|weakest|bottom|last|tail end|minimal)\b"),
+    ("none", r"\b(?:no (?:real )?(?:bearing|effect|influence|impact|role|part|weight|attribution|importance|say|"
+             r"contribution)|nothing|zero|ignor\w+|irrelevant|neutral|not (?:use|used|matter|count))\b"),
+    ("top", r"\b(?:most|top|highest|largest|greatest|biggest|strongest|dominant|dominat\w+|first|leads?|primary|"
+            r"above all|hardest)\b"),
+    ("weak_pos", r"\b(?:weak\w*|small|slight\w*|minor|modest|marginal\w*|a little|little)\b"),
+    ("strong_pos", r"\b(?:strong\w*|large|major|substantial|heav\w+|high|a lot of|hard)\b"),
+]]
+"""Cue words of a statement about one word, strongest reading first: what an unseen phrasing of "X is the
+least important word" still contains. Used only for a clause no pattern above has read."""
+_BARE_SUBJECT = re.compile(r"\b(?:the )?(?:word|token|term)\s+(?P<x>[^\s\"'“”‘’»«,.;:!?()*]+)", re.I)
+_SKIP_CUES = re.compile(r"\bthan\b|\b(?:if|whether|might|may|could|would)\b|\?", re.I)
+
+
+def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None, cited: Sequence[tuple[int, int]],
+               read: Sequence[tuple[int, int]]) -> list[Claim]:
+    """The fallback reading of a clause that names one word (or one list of words) and no pattern read: its
+    strongest cue word decides the statement ("'plot' sits at the tail end" → least). Comparisons ("than"),
+    conditionals and negated clauses are left unread."""
+    lowered = {lb.casefold() for lb in labels}
+    st = _Stats(att)
+    claims: list[Claim] = []
+    groups = _lists(text, cited)
+    for s0, s1 in sentence_spans(text):
+        for c0, c1 in split_spans(text, _CUE_CLAUSE, s0, s1) or [(s0, s1)]:
+            if any(c0 <= a < c1 for a, _ in read):
+                continue
+            subjects = [(a, b) for a, b in cited if c0 <= a < c1 and core(text[a:b]) not in lowered]
+            subjects += [(m.start("x"), m.end("x")) for m in _BARE_SUBJECT.finditer(text, c0, c1)
+                         if not any(a <= m.start("x") < b for a, b in subjects) and core(m.group("x")) not in lowered]
+            if not subjects or (len(subjects) > 1 and not any(set(subjects) == set(g) for g in groups)):
+                continue
+            chars = list(text[c0:c1])
+            for a, b in subjects:  # the named words are no cue words ("'least' is the top word")
+                chars[a - c0: b - c0] = " " * (b - a)
+            rest = _QUOTED.sub(" ", "".join(chars))
+            if _SKIP_CUES.search(rest):
+                continue
+            kind = next((k for k, cue in _CUES if cue.search(rest)), None)
+            against = bool(re.search(r"\bagainst\b|\baway\b|\bother way\b", rest, re.I))
+            named = [lb for lb in labels if re.search(rf"\b{re.escape(lb)}\b", rest, re.I)]
+            if named and label is not None and len(named) == 1 and named[0].casefold() != label.casefold():
+                against = not against  # "pushes hard towards positive" while explaining negative
+            if kind == "strong_pos" and against:
+                kind = "strong_neg"  # "argues strongly against negative"
+            elif kind in ("top", "second", "least", "weak_pos") and against:
+                continue  # "speaks against it most": a rank among the words that push away, not among all words
+            if kind is None or (kind != "none" and _NEGATION_ANY.search(rest)):
+                continue
+            for a, b in subjects:
+                x = text[a:b]
+                xs = _word_scores(att, x)
+                if xs:
+                    ok, rule = _judge(kind, x, xs, st)
+                    claims.append(_word_claim(text, a, b, x, kind, xs, ok, rule + " (read from the clause's cue words)"))
+    return claims
+
+
+_CUE_CLAUSE = re.compile(r";|,\s+(?:while|whereas|but|and)\s|\s(?:but|whereas|while)\s|\s[—–]\s", re.I)
+_NEGATION_ANY = re.compile(r"\b(?:not|never|no|n't|neither|nor)\b|n't\b", re.I)
+
+
 def word_frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None,
                       cited: Sequence[tuple[int, int]] = ()) -> list[Claim]:
     """Rank, comparison, strength and sign statements about words of the text, quoted or bare.
@@ -361,6 +438,7 @@ def word_frame_claims(text: str, att: Attribution, labels: Sequence[str], label:
             for c in _frame_claims(variant, att, labels, label):
                 if c.start == a:
                     claims.append(c.model_copy(update={"start": ms, "end": me, "text": text[ms:me]}))
+    claims += cue_claims(text, att, labels, label, cited, [(c.start, c.end) for c in claims])
     seen: set[tuple[str, int, int]] = set()
     out = []
     for c in claims:
@@ -382,14 +460,52 @@ def _matches(text: str) -> list[tuple[str, re.Match[str]]]:
 _MORE_WORDS = {"more", "larger", "bigger", "greater", "higher", "stronger", "heavier", "weightier"}
 
 
+_NOT_FIRST = re.compile(r"\b(?:behind|after|apart from|besides|other than|except(?: for)?)\b[^.;!?]*$", re.I)
+
+
+class _Stats:
+    """The attribution's reference numbers every rule compares a word's score with."""
+
+    def __init__(self, att: Attribution) -> None:
+        scores = att.scores
+        self.top = float(scores.max()) if scores.size else 0.0
+        self.bottom = float(np.abs(scores).min()) if scores.size else 0.0
+        self.max_pos = float(att.positive.max()) if scores.size else 0.0
+        self.min_neg = float(scores.min()) if scores.size else 0.0
+        self.distinct = {c: float(max(s for t, s in zip(att.cores, scores, strict=True) if t == c)) for c in att.cores}
+
+
+def _judge(kind: str, x: str, xs: list[float], st: _Stats) -> tuple[bool, str]:
+    """Whether a statement of `kind` about word `x` (its scores `xs`) holds, and the rule in words."""
+    if kind == "top":
+        return any(v >= st.top - 1e-12 for v in xs), f"the top score is {st.top:.4g}"
+    if kind == "least":
+        return any(abs(v) <= st.bottom + 1e-12 for v in xs), f"the smallest |score| is {st.bottom:.4g}"
+    if kind == "second":
+        return (any(sum(1 for w, s in st.distinct.items() if s > v + 1e-12 and w != core(x)) == 1 for v in xs),
+                "exactly one distinct word must score higher")
+    if kind == "strong_pos":
+        return any(v > 0 and v >= 0.5 * st.max_pos for v in xs), f"strong: ≥ half the top positive {st.max_pos:.4g}"
+    if kind == "weak_pos":
+        return any(0 < v < 0.5 * st.max_pos for v in xs), f"weak: below half the top positive {st.max_pos:.4g}"
+    if kind == "strong_neg":
+        return any(v < 0 and v <= 0.5 * st.min_neg for v in xs), f"strong: ≤ half the most negative {st.min_neg:.4g}"
+    if kind == "none":
+        return any(abs(v) < 0.005 for v in xs), "no influence: |score| < 0.005"
+    return any((v > 0) if kind == "pos" else (v < 0) for v in xs), f"should score {'>' if kind == 'pos' else '<'} 0"
+
+
+def _word_claim(text: str, a: int, b: int, x: str, kind: str, xs: list[float], ok: bool, rule: str,
+                negated: bool = False) -> Claim:
+    shown = ", ".join(f"{v:.4g}" for v in xs[:4])
+    return Claim(text=text[a:b], kind=f"word_{kind}", start=a, end=b, status="supported" if ok else "contradicted",
+                 reason=f"score({x}) = {shown}; {rule}" + ("; negated" if negated else ""), subject=x,
+                 fact=f"score({x}) = {shown}")
+
+
 def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
     claims: list[Claim] = push_claims(text, att, labels, label) + removal_claims(text, att, labels, label)
-    scores = att.scores
-    top = float(scores.max()) if scores.size else 0.0
-    bottom = float(np.abs(scores).min()) if scores.size else 0.0
-    max_pos = float(att.positive.max()) if scores.size else 0.0
-    min_neg = float(scores.min()) if scores.size else 0.0
-    distinct = {c: float(max(s for t, s in zip(att.cores, scores, strict=True) if t == c)) for c in att.cores}
+    st = _Stats(att)
     for kind, m in _matches(text):
         x = m.group("x")
         if x.casefold() in ("the", "a", "an", "this") and re.match(r"\s+(?:word|token)\b", text[m.end("x"):], re.I):
@@ -398,14 +514,9 @@ def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str
         if not xs or core(x) in {lb.casefold() for lb in labels}:
             continue
         negated = bool(_NEGATION.search(_QUOTED.sub(" ", text[max(0, m.start() - 30): m.start()]))) and kind not in ("none",)
-        if kind == "top":
-            ok, rule = any(v >= top - 1e-12 for v in xs), f"the top score is {top:.4g}"
-        elif kind == "least":
-            ok, rule = any(abs(v) <= bottom + 1e-12 for v in xs), f"the smallest |score| is {bottom:.4g}"
-        elif kind == "second":
-            ok = any(sum(1 for w, s in distinct.items() if s > v + 1e-12 and w != core(x)) == 1 for v in xs)
-            rule = "exactly one distinct word must score higher"
-        elif kind in ("more", "less"):
+        if kind == "top" and _NOT_FIRST.search(text[max(0, m.start() - 50): m.start()]):
+            continue  # "behind 'mess', the most important word is 'but'": a second place, read by its own pattern
+        if kind in ("more", "less"):
             ys = _word_scores(att, m.group("y"))
             if not ys:
                 continue
@@ -416,26 +527,13 @@ def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str
             if label is None or target not in {lb.casefold() for lb in labels}:
                 continue
             if target == label.casefold():
-                ok, rule = any(v > 0 and v >= 0.5 * max_pos for v in xs), f"strong: ≥ half the top positive {max_pos:.4g}"
+                ok, rule = _judge("strong_pos", x, xs, st)
             else:
-                ok, rule = (any(v < 0 and v <= 0.5 * min_neg for v in xs),
-                            f"strongly towards the other label: ≤ half the most negative {min_neg:.4g}")
-        elif kind == "strong_pos":
-            ok, rule = any(v > 0 and v >= 0.5 * max_pos for v in xs), f"strong: ≥ half the top positive {max_pos:.4g}"
-        elif kind == "weak_pos":
-            ok, rule = any(0 < v < 0.5 * max_pos for v in xs), f"weak: below half the top positive {max_pos:.4g}"
-        elif kind == "strong_neg":
-            ok, rule = any(v < 0 and v <= 0.5 * min_neg for v in xs), f"strong: ≤ half the most negative {min_neg:.4g}"
-        elif kind == "none":
-            ok, rule = any(abs(v) < 0.005 for v in xs), "no influence: |score| < 0.005"
+                ok, rule = (any(v < 0 and v <= 0.5 * st.min_neg for v in xs),
+                            f"strongly towards the other label: ≤ half the most negative {st.min_neg:.4g}")
         else:
-            ok, rule = any((v > 0) if kind == "pos" else (v < 0) for v in xs), f"should score {'>' if kind == 'pos' else '<'} 0"
-        ok = ok != negated
-        shown = ", ".join(f"{v:.4g}" for v in xs[:4])
-        claims.append(Claim(text=text[m.start("x"): m.end("x")], kind=f"word_{kind}", start=m.start("x"),
-                            end=m.end("x"), status="supported" if ok else "contradicted",
-                            reason=f"score({x}) = {shown}; {rule}" + ("; negated" if negated else ""),
-                            subject=x, fact=f"score({x}) = {shown}"))
+            ok, rule = _judge(kind, x, xs, st)
+        claims.append(_word_claim(text, m.start("x"), m.end("x"), x, kind, xs, ok != negated, rule, negated))
     return claims
 
 
