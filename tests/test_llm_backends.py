@@ -81,7 +81,7 @@ def test_chat_returns_text_and_records_the_call(proxy: FaultProxy, tmp_path):
     assert g.ok and g.text.strip()
     call = g.call
     assert (call.backend, call.model, call.kind) == ("openai", "smollm2", "generate")
-    assert (call.prompt_name, call.prompt_version) == ("feldhus_instruct", "1")
+    assert (call.prompt_name, call.prompt_version) == ("feldhus_instruct", "2")
     assert call.params == {"temperature": 0.0, "max_tokens": 12}
     assert call.prompt_tokens and call.prompt_tokens > 50 and 0 < call.completion_tokens <= 12
     assert call.latency_s > 0 and call.retries == 0 and not call.cached

@@ -145,10 +145,23 @@ def test_verification_marks_true_and_false_claims() -> None:
 
 def test_verification_reads_the_inline_scores_the_prompt_shows() -> None:
     shown = scored_text(["great", "movie"], [0.81, 0.1])
-    assert shown == "great (0.81) movie (0.10)"
+    assert shown == "great (0.81) [s1] movie (0.10) [s2]"
     v = verify_text_verbalization("Scores: great (0.81), movie (0.20).", ["great", "movie"], [0.81, 0.1])
     assert statuses(v) == [("word", "great", "supported"), ("number", "0.81", "supported"),
                            ("word", "movie", "supported"), ("number", "0.20", "contradicted")]
+
+
+def test_a_cited_fact_id_is_checked_against_exactly_that_words_score() -> None:
+    tokens, scores = ["great", "movie", "great"], [0.81, 0.1, 0.3]
+    v = verify_text_verbalization("'great' (0.81) [s1] matters most; 'great' (0.81) [s3] again; 'movie' (0.10) [s1]; "
+                                  "'movie' (0.10) [s7].", tokens, scores, "positive", labels=LABELS)
+    cited = [(c.text, c.status, c.fact) for c in v.claims if c.kind == "citation"]
+    assert cited == [("0.81", "supported", "s1 = 0.81"),  # the first 'great' scores 0.81
+                     ("0.81", "contradicted", "s3 = 0.3"),  # the second does not, although the word does elsewhere
+                     ("0.10", "contradicted", "s1 = 0.81"),  # right number, wrong citation
+                     ("0.10", "contradicted", "s7")]  # an id that names no token
+    assert any("no token of this text" in c.reason for c in v.claims)
+    assert not [c for c in v.claims if c.kind == "number"]  # a cited number is read once, as its citation
 
 
 def test_negated_and_uncheckable_statements_are_not_counted_as_true() -> None:
@@ -175,7 +188,7 @@ def test_llm_verbalizer_with_the_embedded_model_is_verified(smollm2) -> None:
     scores = [0.0, 0.4, 0.0, 0.8, -0.2]
     v = llm_verbalization(smollm2, tokens, scores, "positive", labels=LABELS, max_tokens=48)
     assert isinstance(v, TextVerbalization) and v.verbalizer == "llm"
-    assert v.prompt == "feldhus_instruct@1" and v.model and "SmolLM2" in v.model
+    assert v.prompt == "feldhus_instruct@2" and v.model and "SmolLM2" in v.model
     assert v.scores_shown == [0.0, 0.5, 0.0, 1.0, -0.25]  # rescaled by the largest magnitude, 2 decimals
     if v.ok:
         assert v.text.strip()

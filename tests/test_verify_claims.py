@@ -101,6 +101,42 @@ def test_cited_fact_ids_are_checked_against_exactly_that_fact() -> None:
     assert [c.status for c in unknown.claims if c.kind == "citation"] == ["contradicted"]
 
 
+def chosen_target(name: str, target: str) -> FactSheet:
+    """A real sheet re-cast as explain_image(target=...) writes it: `label` is the chosen class, not the
+    prediction, and the alternatives start with the prediction."""
+    f = sheet(name)
+    classes = [(f.label, f.class_index, f.probability), *((a.label, a.class_index, a.probability) for a in f.alternatives)]
+    (t_label, t_index, t_p), = [c for c in classes if c[0] == target]
+    alts = [{"label": n, "class_index": i, "probability": p} for n, i, p in classes if n != target]
+    return f.model_copy(update={"label": t_label, "class_index": t_index, "probability": t_p, "predicted": False,
+                                "alternatives": [type(f.alternatives[0]).model_validate(a) for a in alts]})
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("The model predicts Egyptian cat.", ["supported"]),  # the prediction, although the sheet explains tabby
+    ("The model predicts tabby.", ["contradicted"]),  # the chosen class is not the prediction
+    ("The model does not predict tabby.", ["supported"]),
+    ("The runner-up is tiger cat.", ["supported"]),  # ranked by probability: 0.7992, 0.0841 (tiger), 0.0830 (tabby)
+    ("Tabby has a probability of 8%.", ["supported"]),  # sentences about the target: p(target)
+    ("The explained class, tabby, has 80% probability.", ["contradicted"]),
+    ("The model is 80% sure it is an Egyptian cat.", ["supported"]),
+])
+def test_a_chosen_target_is_told_apart_from_the_prediction(text: str, want: list[str]) -> None:
+    f = chosen_target("chelsea", "tabby")
+    assert f.ranking()[:3] == ["Egyptian cat", "tiger cat", "tabby"]
+    got = [c.status for c in verify_text(text, f).claims if c.status != "unverifiable"]
+    assert ("contradicted" in got) == (want == ["contradicted"]) and want[0] in got, (text, got)
+
+
+def test_the_template_for_a_chosen_target_scores_1() -> None:
+    from verbalize.pipeline.image.verbalize import template_sentences
+
+    f = chosen_target("chelsea", "tabby")
+    text = " ".join(template_sentences(f))
+    v = verify_text(text, f)
+    assert v.fidelity == 1.0 and v.contradicted == 0, [(c.text, c.reason) for c in v.claims if c.status == "contradicted"]
+
+
 def test_old_json_without_subject_and_fact_still_reads() -> None:
     old = {"claims": [{"text": "80%", "kind": "number", "start": 0, "end": 3, "status": "supported"}]}
     v = verbalize.core.types.Verification.model_validate(old)
@@ -143,6 +179,23 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("'bad' pushes the prediction towards positive.", True),  # negated phrase: 'not bad' is evidence against negative
     ("The classifier is 0.71 confident that the review is negative.", True),
     ("'mess' is the weakest word.", False), ("'food' ranks last.", True), ("The least useful word is 'food'.", True),
+    # round 2's shapes of LLM prose
+    ("Words such as 'food', 'service' and 'mess' get the smallest attributions.", False),  # a list: each member
+    ("Words such as 'food' and 'service' get the smallest attributions.", True),
+    ("**mess** carries more weight than **but**.", True), ("**total** plays a larger role than 'but'.", False),
+    ("The model relies more on the word bad than on mess.", False),
+    ("Removing 'but' would make the model less sure that the review is negative.", True),
+    ("Removing 'not' would make the model less sure that the review is negative.", False),
+    ("'left' and 'early' have no influence, each scoring zero.", True), ("'total' scores zero.", False),
+    ("With a score of roughly 0.30, 'mess' leads.", True), ("With a score of roughly 0.10, 'mess' leads.", False),
+    ("Right behind 'mess' is 'but'.", True), ("Right behind 'mess' is 'not'.", False),
+    ("According to the model, the review is positive.", False),
+    ("'mess' (0.32) [s12] is the strongest cue.", True),
+    # no pattern reads these; the clause's cue words do (one named word, no comparison, no negation)
+    ("'early' drifts to the very end of the importance list, the least of all.", True),
+    ("'mess' drifts to the very end of the importance list, the least of all.", False),
+    ("'total' is, by a wide margin, the most decisive signal.", False),
+    ("'left' has no real bearing whatsoever.", True), ("'but' has no real bearing whatsoever.", False), ("'mess' (0.32) [s11] is the strongest cue.", False),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())
@@ -195,18 +248,23 @@ def test_extracted_claims_are_checked_by_the_same_rules() -> None:
         parse_answer('[{"quote": "x", "fact": "p_magic"}]')
 
 
-def test_llm_extractor_runs_on_a_real_llama_cpp_server(llama_server: str, tmp_path: Path) -> None:
-    """Wiring, honestly: the weak 135M model rarely writes valid JSON; whatever it answers is
-    validated, repaired once, and either checked by the rules or reported as unusable."""
+def test_llm_extractor_answers_under_the_schema_on_a_real_llama_cpp_server(llama_server: str, tmp_path: Path) -> None:
+    """Structured output: the request carries the claims schema (llama.cpp takes it as json_object +
+    schema), so even the weak 135M model answers valid JSON, which the rules then check."""
     from verbalize.adapters.llm import make_backend
+    from verbalize.pipeline.image.extract_llm import MAX_CLAIMS, claims_schema
 
-    backend = make_backend(f"openai:smollm2@{llama_server}", cache_path=tmp_path / "c.sqlite", max_tokens=96)
-    v = verbalize.verify("The model is 80% sure it is a tiger cat.", CHELSEA_JSON, extractor="llm", backend=backend)
-    assert v.extractor == "llm" and v.claims
-    if len(v.claims) == 1 and v.claims[0].kind == "llm":
-        assert v.claims[0].status == "unverifiable" and "no usable answer" in v.claims[0].reason
-    else:
-        assert all(c.kind.startswith("llm:") for c in v.claims)
+    proxy = llm_fixtures.FaultProxy(upstream=llama_server)
+    try:
+        backend = make_backend(f"openai:smollm2@{proxy.url}", cache_path=tmp_path / "c.sqlite", max_tokens=1600)
+        v = verbalize.verify("The model is 80% sure it is a tiger cat.", CHELSEA_JSON, extractor="llm", backend=backend)
+    finally:
+        proxy.close()
+    assert v.extractor == "llm"
+    sent = [r["body"].get("response_format") for r in proxy.requests]
+    assert sent[-1] == {"type": "json_object", "schema": claims_schema()}  # llama.cpp's form of the schema
+    assert len(v.claims) <= MAX_CLAIMS
+    assert all(c.kind.startswith("llm:") for c in v.claims), [c.reason for c in v.claims]  # no unusable answer
     with pytest.raises(verbalize.core.errors.UserError):
         verbalize.verify("x", CHELSEA_JSON, extractor="llm")  # no backend
 

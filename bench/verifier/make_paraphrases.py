@@ -850,6 +850,10 @@ def paraphrases(hand_items: list[tuple[str, str, str, bool, str, str, str]]) -> 
 
 
 def main() -> None:
+    import round2  # round 2: new sentences written before round 2's rule changes (imports this module)
+    import round3  # round 3: new phrasings written before round 3's rule changes
+    import round4  # round 4: text only, written before round 4's rule changes
+
     hand_items = [("image", *h) for h in hand.IMAGE] + [("text", *h) for h in hand.TEXT]
     records = []
     for kind, stem, claim, truth, check, why, text in hand_items:
@@ -857,6 +861,13 @@ def main() -> None:
                             origin="hand"))
     for r in paraphrases(hand_items):
         records.append(dict(r, origin="paraphrase"))
+    for r in records:
+        r["round"] = 1
+    # round 2 (round2.py) comes after round 1, so round 1's ids and splits stay exactly as they were
+    seen = {(r["kind"], r["stem"], norm(r["text"])) for r in records}
+    records += [dict(r, round=2) for r in round2.generate(seen)]
+    records += [dict(r, round=3) for r in round3.generate(seen)]  # round 3: after round 2's held-out run
+    records += [dict(r, round=4) for r in round4.generate(seen)]  # round 4: after round 3's held-out run
 
     counters: Counter[str] = Counter()
     for r in records:
@@ -867,14 +878,14 @@ def main() -> None:
 
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:
-        groups[(r["kind"], r["claim"], r["truth"])].append(r)
+        groups[(r["round"], r["kind"], r["claim"], r["truth"])].append(r)
     for key, rs in groups.items():
         rs.sort(key=lambda r: sha(r["id"]))
-        first = sha(repr(key)) % 2
+        first = sha(repr(key[1:] if key[0] == 1 else key)) % 2
         for i, r in enumerate(rs):
             r["split"] = ("dev", "heldout")[(i + first) % 2]
 
-    fields = ["id", "kind", "source", "text", "truth", "claim", "why", "origin", "split"]
+    fields = ["id", "kind", "source", "text", "truth", "claim", "why", "origin", "split", "round"]
     with open(HERE / "corpus.jsonl", "w") as f:
         for r in records:
             f.write(json.dumps({k: r[k] for k in fields}, ensure_ascii=False) + "\n")

@@ -1,7 +1,9 @@
 """The optional LLM claim extractor (`verification.extractor: llm`, `verbalize verify --extractor llm`).
 
 Any configured backend reads a text into structured claims (a JSON list, validated here; a malformed
-answer gets the backend's one repair turn). The model never sees the fact sheet's numbers: the same
+answer gets the backend's one repair turn). A backend with structured output (``json_schema`` in its
+capabilities: OpenAI json_schema, llama.cpp json_object + schema, lm-format-enforcer for the local model,
+as the study's ``--structured`` path uses them) is held to `claims_schema` while it decodes. The model never sees the fact sheet's numbers: the same
 deterministic rules as the rule-based extractor then check each claim against exactly the fact it names
 (the hedges' tolerances of `verbalize.core.claims`). A claim the model places in the text is anchored at
 its quote; one whose quote is not in the text is kept, at the start of the text, and marked unverifiable.
@@ -11,7 +13,7 @@ The rule-based extractor stays the default: it runs offline and is deterministic
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -46,12 +48,46 @@ class ExtractedClaim(BaseModel):
 
     @classmethod
     def parse(cls, obj: dict[str, Any]) -> ExtractedClaim:
-        return cls.model_validate({**obj, "class_": obj.get("class")})
+        """Structured answers say "" for no class or value; free answers say null."""
+        return cls.model_validate({**obj, "class_": obj.get("class") or None, "value": obj.get("value") or None})
+
+
+MAX_CLAIMS = 12
+"""The schema's bound on claims per answer: a small model under constrained decoding cannot loop for ever."""
+
+
+def claims_schema() -> dict[str, Any]:
+    """The JSON schema a backend with structured output (OpenAI json_schema, llama.cpp json_object + schema,
+    lm-format-enforcer for the local model) holds the answer to: ``{"claims": [claim, …]}``.
+
+    The top level is an object because OpenAI's structured output takes no top-level array; "class" and
+    "value" are strings ("" for none), since not every enforcer takes a type list with null.
+    """
+    fields = ExtractedClaim.model_fields
+    claim = {"type": "object", "additionalProperties": False,
+             "required": ["quote", "fact", "class", "value", "relation", "negated"],
+             "properties": {
+                 "quote": {"type": "string", "maxLength": 200},
+                 "fact": {"type": "string", "enum": list(get_args(fields["fact"].annotation))},
+                 "class": {"type": "string", "maxLength": 80},
+                 "value": {"type": "string", "maxLength": 24},
+                 "relation": {"type": "string", "enum": ["exact", "about", "nearly", "over", "under"]},
+                 "negated": {"type": "boolean"}}}
+    return {"type": "object", "additionalProperties": False, "required": ["claims"],
+            "properties": {"claims": {"type": "array", "items": claim, "maxItems": MAX_CLAIMS}}}
 
 
 def parse_answer(answer: str) -> list[ExtractedClaim]:
-    """The claims of a JSON answer (fenced or not); raises ValueError when it is not a valid list."""
+    """The claims of a JSON answer: a list (fenced or not), or the structured form ``{"claims": [...]}``;
+    raises ValueError when it is neither."""
     s = answer.strip()
+    if s.startswith("{"):
+        try:
+            obj = json.loads(s)
+        except json.JSONDecodeError:
+            obj = None
+        if isinstance(obj, dict) and isinstance(obj.get("claims"), list):
+            s = json.dumps(obj["claims"])
     start, end = s.find("["), s.rfind("]")
     if start < 0 or end < start:
         raise ValueError("no JSON list in the answer")
@@ -89,7 +125,8 @@ def check_extracted(text: str, claims: list[ExtractedClaim], f: FactSheet) -> Ve
                              subject=subject, fact=fact))
 
         if c.fact in ("label", "runner_up"):
-            want = f.label if c.fact == "label" else (f.alternatives[0].label if f.alternatives else None)
+            ranking = f.ranking()  # the prediction first, also when the sheet explains a chosen class
+            want = ranking[0] if c.fact == "label" else (ranking[1] if len(ranking) > 1 else None)
             name = (c.class_ or "").casefold()
             ok = None if not name or want is None else (name.rstrip("s") == want.casefold().rstrip("s")) != c.negated
             add(ok, f"the {'prediction' if c.fact == 'label' else 'runner-up'} is {want}", c.class_, f"{c.fact} = {want}")
@@ -124,7 +161,9 @@ def verify_with_llm(text: str, f: FactSheet, backend: Any, prompts_dir: str | No
 
     prompt = load_prompt(PROMPT, prompts_dir)
     messages = prompt.format(text=text, fact_ids="\n".join(f"- {k}: {v}" for k, v in FACT_HELP.items()))
-    gen = backend.generate(messages, prompt_id=prompt.id, validate=_problem)
+    structured = "json_schema" in getattr(backend, "capabilities", ())
+    params: dict[str, Any] = {"json_schema": claims_schema()} if structured else {}
+    gen = backend.generate(messages, prompt_id=prompt.id, validate=_problem, **params)
     if not gen.ok:
         return Verification(claims=[Claim(text="", kind="llm", start=0, end=0, status="unverifiable",
                                           reason=f"the LLM extractor gave no usable answer: {gen.error}")],

@@ -93,6 +93,14 @@ class FactSheet(Model):
     regions: list[RegionFacts] = Field(default_factory=list,
                                        description="one entry per salient object when several were segmented, strongest first")
 
+    def ranking(self) -> list[str]:
+        """The classes on the sheet as the model ranks them, its prediction first. With a chosen class
+        (`predicted` False) that class sits where its probability puts it, not first."""
+        if self.predicted:
+            return [self.label, *(a.label for a in self.alternatives)]
+        pairs = [(self.probability, self.label), *((a.probability, a.label) for a in self.alternatives)]
+        return [name for _, name in sorted(pairs, key=lambda p: -p[0])]
+
 
 class ImageInfo(Model):
     path: str | None

@@ -64,7 +64,7 @@ def imagenet_class_names() -> tuple[str, ...]:
 
 
 VARIANTS = {"tabby": ("tabby cat",), "Egyptian cat": ("Egyptian Mau",), "moped": ("motorized bicycle",),
-            "motor scooter": ("scooter",), "military uniform": ("army uniform",)}
+            "motor scooter": ("scooter",), "military uniform": ("army uniform",), "beacon": ("lighthouse",)}
 """Common ways a writer names a class differently from its label."""
 
 GENERIC_NAMES = {"mask", "screen", "monitor", "window screen", "switch", "plate", "web site", "envelope",
@@ -83,11 +83,11 @@ _AREA = re.compile(r"\b(covers?|covering|fills?|filling|occup\w+|takes? up|area|
                    r"frame|photo)\b", re.I)
 _PROBABILITY = re.compile(r"\b(probab\w*|confiden\w*|sure|certain|likely|chance|predict\w*|gets?|gives?|yields?|"
                           r"receives?|scores?|assigns?|keeps?|leaves?)\b", re.I)
-_ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
+_ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|isolat\w+ (?:the|its)\b|nothing (?:but|except)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
                    r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
-_REMOVED = re.compile(r"\b(?:remov\w*|without|delet\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
+_REMOVED = re.compile(r"\b(?:remov\w*|without|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
                       r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
-_PRED = re.compile(r"\b(predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
+_PRED = re.compile(r"\b(according to the (?:model|classifier|network)|conclud\w+|settles? on|settled on|verdict|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
                    r"answer)|best guess|answer|thinks?|labels?|labelled|decides?|comes? out on top|identif\w+|"
                    r"recogni[sz]\w*|sees?|output)\b", re.I)
 _RUNNER = re.compile(r"\b(runner-up|runner up|second(?: choice| most likely| guess| place| best)?|next most likely|"
@@ -101,15 +101,18 @@ _CITATION = re.compile(r"\s*[\[(]\s*([a-z][a-z0-9_]*)\s*[\])]")
 
 _CHANGE = [  # (pattern, rule name, test on (p, p_after), threshold in words)
     (re.compile(r"\b(barely|hardly|only slightly|slightly|essentially unchanged|practically unchanged|"
-                r"almost unchanged)\b", re.I), "barely", lambda p, a: abs(a - p) < 0.05, "|Δ| < 0.05"),
-    (re.compile(r"\b(stays?|remains?|roughly unchanged|largely unchanged|does little|do little|change\w*(?:\s+[\w']+){0,4}\s+much)\b",
+                r"almost unchanged|(?:almost|practically|virtually|largely) untouched)\b", re.I), "barely", lambda p, a: abs(a - p) < 0.05, "|Δ| < 0.05"),
+    (re.compile(r"\b(stays?|remains?|roughly unchanged|largely unchanged|does little|do little|keeps?\b[^.;]{0,50}?\b(?:about|"
+                r"roughly|more or less|much|largely|essentially) the same|(?:more or less|roughly|about) where it was|change\w*(?:\s+[\w']+){0,4}\s+much)\b",
                 re.I), "stays", lambda p, a: abs(a - p) < 0.10, "|Δ| < 0.10"),
-    (re.compile(r"\b(collaps\w*|plummet\w*|sharply|drastically|dramatically|steeply|crash\w*)\b", re.I), "collapses",
+    (re.compile(r"\b(collaps\w*|plummet\w*|sharply|drastically|dramatically|steeply|crash\w*|wipes? out|wiped out|"
+                r"destroys?|destroyed)\b", re.I), "collapses",
      lambda p, a: a - p <= -0.30 or a < 0.5 * p, "Δ ≤ −0.30 or p_after < p/2"),
     (re.compile(r"\b(lower(?:s|ed|ing)?(?! (?:left|right|centre|center|part|half|row|third))|drops?|dropped|falls?|fell|"
                 r"reduc\w*|decreas\w*|less (?:sure|confident|certain|likely)|declin\w*)\b", re.I), "lowers",
      lambda p, a: a - p < -0.02, "Δ < −0.02"),
-    (re.compile(r"\b(rais\w*|rises?|rose|increas\w*|boost\w*|jumps?|more (?:sure|confident|certain|likely))\b", re.I),
+    (re.compile(r"\b(rais\w*|rises?|rose|increas\w*|boost\w*|jumps?|lifts?|lifted|more (?:sure|confident|certain|likely))\b",
+                re.I),
      "raises", lambda p, a: a - p > 0.02, "Δ > +0.02"),
 ]
 
@@ -188,7 +191,9 @@ class _Checker:
 
     def __init__(self, text: str, f: FactSheet, names: Sequence[str]) -> None:
         self.text, self.f, self.names = text, f, names
-        self.rank = {f.label: 0, **{a.label: i + 1 for i, a in enumerate(f.alternatives)}}
+        self.ranking = f.ranking()  # the prediction first, also when the sheet explains a chosen class
+        self.rank = {name: i for i, name in enumerate(self.ranking)}
+        self.alt_id = {a.label: i for i, a in enumerate(f.alternatives, 1)}  # p_alt<i>, the fact ids
         self.prob = {f.label: f.probability, **{a.label: a.probability for a in f.alternatives}}
         self.claims: list[Claim] = []
         self.ids = fact_ids(f)
@@ -324,7 +329,7 @@ class _Checker:
             return
         subject = subject or self.f.label
         if subject in self.prob:
-            fid = "p_label" if subject == self.f.label else f"p_alt{self.rank[subject]}"
+            fid = "p_label" if subject == self.f.label else f"p_alt{self.alt_id[subject]}"
             self._check(start, end, "probability", q, fid, subject, negated)
             return
         low = self.f.alternatives[-1].probability if self.f.alternatives else self.f.probability
@@ -389,18 +394,19 @@ class _Checker:
             start, end = s0 + m.start, s0 + m.end
             named_by, c0, c1 = chosen.get(id(m), ("", 0, len(s)))
             if named_by == "runner":
-                want = f.alternatives[0].label if f.alternatives else None
+                want = self.ranking[1] if len(self.ranking) > 1 else None
                 neg = self._negated(s, c0, c1)
                 self.add(start, end, "label", (m.name == want) != neg, f"the runner-up is {want}",
                          subject=m.name, fact=f"runner-up = {want}")
             elif named_by == "pred":
                 neg = self._negated(s, c0, c1)
-                self.add(start, end, "label", (m.name == f.label) != neg,
-                         f"the prediction is {f.label}" + ("; negated" if neg else ""),
-                         subject=m.name, fact=f"label = {f.label}")
+                top = self.ranking[0]  # "the model predicts X" is about the prediction, not a chosen target
+                self.add(start, end, "label", (m.name == top) != neg,
+                         f"the prediction is {top}" + ("; negated" if neg else ""),
+                         subject=m.name, fact=f"label = {top}" if f.predicted else f"prediction = {top}")
             elif m.name in self.rank:
                 r = self.rank[m.name]
-                self.add(start, end, "label", True, "the predicted label" if r == 0 else f"alternative #{r}",
+                self.add(start, end, "label", True, "the predicted label" if r == 0 else f"ranked #{r + 1} by the model",
                          subject=m.name, fact=f"rank of {m.name} = {r}")
             elif _POSSIBLE.search(s) or s[max(0, m.start - 1): m.start] in "\"'“‘«" and m.start > 0:
                 # named as a candidate ("might also be", or quoted as a class): must be ranked

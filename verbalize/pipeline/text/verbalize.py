@@ -271,8 +271,19 @@ def rescale(scores: Sequence[float] | np.ndarray) -> np.ndarray:
 
 
 def scored_text(tokens: Sequence[str], shown: Sequence[float] | np.ndarray) -> str:
-    """``word (0.12) word (-0.03) …``: the text with each token's score inline, 2 decimals."""
-    return " ".join(f"{t} ({v:.2f})" for t, v in zip(tokens, np.asarray(shown, dtype=float), strict=True))
+    """``word (0.12) [s1] word (-0.03) [s2] …``: the text with each token's score inline (2 decimals)
+    and its fact id, which the prompt asks the model to write after every score it quotes."""
+    return " ".join(f"{t} ({v:.2f}) [s{i}]" for i, (t, v) in enumerate(zip(tokens, np.asarray(shown, dtype=float),
+                                                                         strict=True), 1))
+
+
+def cite_example(tokens: Sequence[str], shown: Sequence[float] | np.ndarray) -> str:
+    """The prompt's example of a cited score, taken from the text itself: its top-scoring word."""
+    s = np.asarray(shown, dtype=float)
+    if not len(tokens):
+        return "'word' (0.12) [s1]"
+    i = int(np.argmax(s))
+    return f"'{tokens[i]}' ({s[i]:.2f}) [s{i + 1}]"
 
 
 def llm_verbalization(
@@ -297,7 +308,7 @@ def llm_verbalization(
     t0 = time.perf_counter()
     prompt = load_prompt("feldhus_instruct", prompts_dir)
     shown = np.round(rescale(scores), 2)
-    messages = prompt.format(scored_text=scored_text(tokens, shown), label=label,
+    messages = prompt.format(scored_text=scored_text(tokens, shown), example=cite_example(tokens, shown), label=label,
                              model_description=model_description, text_description=text_description)
     params = {k: v for k, v in {"max_tokens": max_tokens, "temperature": temperature}.items() if v is not None}
     gen = backend.generate(messages, prompt_id=prompt.id, **params)
