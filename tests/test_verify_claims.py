@@ -204,6 +204,10 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("The model weighs the word total more heavily than 'mess'.", False), ("The model weighs mess more heavily than 'but'.", True),
     ("'bad' weakens the negative prediction.", True), ("'mess' weakens the negative prediction.", False),
     ("Not surprisingly, mess leads the ranking.", True), ("The model never ignores 'but'.", True),
+    ("'mess' contributes more than any other word.", True), ("'but' contributes more than any other word.", False),
+    ("'food' matters less than all the others.", True), ("'not' has the most negative score.", True),
+    ("'bad' has the most negative score.", False), ("'total' is the clearest signal.", False),
+    ("'food' carries the lightest weight.", True),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())
@@ -219,6 +223,7 @@ def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> N
     "Of the remaining words, 'not' matters least.",  # a rank among some words only
     "'total' is leading to a negative reading.",  # 'leading to' is no rank
     "The model does not disregard 'mess'.",
+    "'but' matters more than anything else except 'mess'.",  # a second place
 ])
 def test_text_statements_left_unread_are_not_contradicted(text: str) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

@@ -369,13 +369,17 @@ def zero_claims(text: str, att: Attribution, cited: Sequence[tuple[int, int]]) -
 _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
     ("second", r"\b(?:second|runner-up|number two|next (?:most|in line|strongest|biggest)|trails? only|only "
                r"(?:surpassed|outranked|beaten|topped) by)\b"),
-    ("least", r"\b(?:least|lowest|smallest|weakest|faintest|slightest|tiniest|bottom|last|rear|tail end|minimal|"
+    ("least", r"\b(?:least|lowest|smallest|weakest|faintest|slightest|tiniest|lightest|feeblest|mildest|softest|"
+              r"quietest|thinnest|slimmest|dimmest|bottom|last|rear|tail end|minimal|"
               r"(?:trails?|trailing|behind|below) (?:all|every|everything|the (?:rest|pack|field|others)))\b"),
     ("none", r"\b(?:no (?:real )?(?:bearing|effect|influence|impact|role|part|weight|attribution|importance|say|"
              r"contribution)|nothing|zero|ignor\w+|disregard\w*|overlook\w*|irrelevant|neutral|not (?:use|used|matter|count))\b"),
     ("top", r"\b(?:most|top|tops|highest|largest|greatest|biggest|strongest|heaviest|dominant|dominat\w+|first|"
             r"(?:leads?|leading)(?! to\b)|leader|heads|number one|foremost|chief|primary|above all|hardest|edges? out|"
-            r"(?:ahead of|above|outranks|outweighs|beats) (?:all|every|everything|the (?:rest|pack|field|others)))\b"),
+            r"(?:ahead of|above|outranks|outweighs|beats) (?:all|every|everything|the (?:rest|pack|field|others))|"
+            r"front-?runner|(?!(?:modest|honest|interest|rest|unrest|suggest|request|protest|contest|digest|manifest|earnest|"
+            r"forest|harvest|invest|arrest|attest|detest|guest|quest|chest|west|nest|test|latest|earliest|nearest|closest|"
+            r"priest|ingest)\b)\w{3,}est)\b"),
     ("weak_pos", r"\b(?:weak\w*|small|slight\w*|minor|modest|marginal\w*|a little|little)\b"),
     ("strong_pos", r"\b(?:strong\w*|large|major|substantial|heav\w+|high|a lot of|hard|big|powerful)\b"),
 ]]
@@ -437,9 +441,10 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
             for a, b in subjects:  # the named words are no cue words ("'least' is the top word")
                 chars[a - c0: b - c0] = " " * (b - a)
             rest = _QUOTED.sub(" ", "".join(chars))
+            kind, rest = _than_all(rest)
             if _SKIP_CUES.search(rest) or _SUBSET.search(rest):
                 continue
-            kind = next((k for k, cue in _CUES if cue.search(rest)), None)
+            kind = kind or next((k for k, cue in _CUES if cue.search(rest)), None)
             against = bool(re.search(r"\bagainst\b|\baway\b|\bother way\b", rest, re.I))
             named = [lb for lb in labels if re.search(rf"\b{re.escape(lb)}\b", rest, re.I)]
             if named and label is not None and len(named) == 1 and named[0].casefold() != label.casefold():
@@ -457,6 +462,30 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
                     ok, rule = _judge(kind, x, xs, st)
                     claims.append(_word_claim(text, a, b, x, kind, xs, ok, rule + " (read from the clause's cue words)"))
     return claims
+
+
+_THAN_ALL = re.compile(
+    r"\b(?P<cmp>more|greater|larger|higher|stronger|bigger|heavier|weightier|less|smaller|lower|weaker|fewer|lighter)\b"
+    r"[^.;]{0,40}?\bthan (?:any(?:thing|one)?(?: other| else)?|all(?: the)?(?: other| remaining)?|every(?:thing)?(?: other| else)?|"
+    r"the (?:rest|others)|each of the others)\b(?![^.;]*\b(?:except|apart from|besides|but for|other than|save for|after)\b)",
+    re.I)
+"""A comparison with every other word is a rank: "contributes more than any other word" (top), "weighs less than all
+the others" (least); "... except 'mess'" is a second place, left unread."""
+_MOST_NEG = re.compile(r"\b(?:most|largest|biggest|strongest|highest|greatest) negative (?:score|attribution|weight|value|"
+                       r"contribution)|\b(?:most|largest|biggest|strongest|greatest) (?:negative|against)\b", re.I)
+""""The most negative score": the lowest signed score, not the top one."""
+
+
+def _than_all(rest: str) -> tuple[str | None, str]:
+    """The rank a comparison with all other words states, and the clause without it (its 'than' is no comparison
+    between two named words); a clause about the most negative score is read as such."""
+    if _MOST_NEG.search(rest):
+        return "most_neg", _MOST_NEG.sub(lambda m: " " * len(m.group(0)), rest)
+    m = _THAN_ALL.search(rest)
+    if m is None:
+        return None, rest
+    kind = "top" if m.group("cmp").lower() in _MORE_WORDS else "least"
+    return kind, rest[:m.start()] + " " * (m.end() - m.start()) + rest[m.end():]
 
 
 def _cue_blanked(rest: str, kind: str) -> str:
@@ -545,6 +574,8 @@ def _judge(kind: str, x: str, xs: list[float], st: _Stats) -> tuple[bool, str]:
         return any(v < 0 and v <= 0.5 * st.min_neg for v in xs), f"strong: ≤ half the most negative {st.min_neg:.4g}"
     if kind == "none":
         return any(abs(v) < 0.005 for v in xs), "no influence: |score| < 0.005"
+    if kind == "most_neg":
+        return any(v < 0 and v <= st.min_neg + 1e-12 for v in xs), f"the most negative score is {st.min_neg:.4g}"
     return any((v > 0) if kind == "pos" else (v < 0) for v in xs), f"should score {'>' if kind == 'pos' else '<'} 0"
 
 
