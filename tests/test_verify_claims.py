@@ -196,6 +196,18 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("'mess' drifts to the very end of the importance list, the least of all.", False),
     ("'total' is, by a wide margin, the most decisive signal.", False),
     ("'left' has no real bearing whatsoever.", True), ("'but' has no real bearing whatsoever.", False), ("'mess' (0.32) [s11] is the strongest cue.", False),
+    # round 5: the rank lexicon, bare words, the word as a verb's object, idioms that negate nothing
+    ("Last in importance is early.", True), ("Last in importance is mess.", False),
+    ("The model disregards food entirely.", True), ("The model disregards mess entirely.", False),
+    ("'total' is the leading word in the attribution.", False), ("'mess' trails every other word in importance.", False),
+    ("'food' trails every other word in importance.", True),
+    ("The model weighs the word total more heavily than 'mess'.", False), ("The model weighs mess more heavily than 'but'.", True),
+    ("'bad' weakens the negative prediction.", True), ("'mess' weakens the negative prediction.", False),
+    ("Not surprisingly, mess leads the ranking.", True), ("The model never ignores 'but'.", True),
+    ("'mess' contributes more than any other word.", True), ("'but' contributes more than any other word.", False),
+    ("'food' matters less than all the others.", True), ("'not' has the most negative score.", True),
+    ("'bad' has the most negative score.", False), ("'total' is the clearest signal.", False),
+    ("'food' carries the lightest weight.", True),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())
@@ -204,6 +216,20 @@ def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> N
     marks = [c.status for c in v.claims if c.status != "unverifiable" and c.kind != "word"]
     assert marks, "no checkable claim read"
     assert ("contradicted" not in marks) == want, [(c.kind, c.text, c.status, c.reason) for c in v.claims]
+
+
+@pytest.mark.parametrize("text", [
+    "The top signal is but, followed by mess.",  # two bare words of the text: which one is meant is unclear
+    "Of the remaining words, 'not' matters least.",  # a rank among some words only
+    "'total' is leading to a negative reading.",  # 'leading to' is no rank
+    "The model does not disregard 'mess'.",
+    "'but' matters more than anything else except 'mess'.",  # a second place
+])
+def test_text_statements_left_unread_are_not_contradicted(text: str) -> None:
+    src = json.loads((BENCH / "attributions/food_service.json").read_text())
+    v = verbalize.verify_text_attribution(text, src["tokens"], src["scores"], label=src["label"], labels=src["labels"],
+                                          predicted=src["predicted"], probability=src["probability"])
+    assert v.contradicted == 0, [(c.kind, c.text, c.status, c.reason) for c in v.claims]
 
 
 def test_rule_based_extractor_is_fast() -> None:

@@ -34,7 +34,9 @@ MAX_CITED_WORDS = 12
 MAX_OCCURRENCES = 64
 """Where a cited unit may be: enough for any real text, bounded against pathological repetition."""
 
-_NEGATION = re.compile(r"\b(not|no|n't|never|neither|nor|without)\W+(?:\w+\W+)?$", re.I)
+_NOT_IDIOM = r"(?!\W+(?:surprisingly|unexpectedly|coincidentally|only|just|least|to mention)\b)"
+"""'not' that negates nothing: "Not surprisingly, 'mess' leads", "not only … but also", "not least"."""
+_NEGATION = re.compile(rf"\b(not{_NOT_IDIOM}|no|n't|never|neither|nor|without)\W+(?:\w+\W+)?$", re.I)
 
 _STRIP = string.punctuation + "«»…–—“”‘’"
 

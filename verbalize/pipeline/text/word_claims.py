@@ -18,7 +18,7 @@ import numpy as np
 
 from verbalize.core.claims import quantities, sentence_spans, split_spans
 from verbalize.core.types import Claim
-from verbalize.pipeline.text.attribution import _NEGATION, Attribution, core
+from verbalize.pipeline.text.attribution import _NEGATION, _NOT_IDIOM, Attribution, core
 
 # Rules and thresholds: bench/verifier/README.md, "Text (token attributions)".
 
@@ -32,6 +32,8 @@ _IMP = r"(?:important|influential|relevant|salient|decisive|significant)"
 _HAS = r"(?:has|have|had|gets|get|got|receives|receive|received|carries|carry|carried|shows|holds|hold)"
 _IS = r"(?:is|are|was|were|turns out to be|appears to be|seems to be|stands out as|emerges as|remains)"
 _BIG = r"(?:highest|largest|biggest|greatest|strongest|top)"
+_WEIGHS = (r"\b(?:weighs|weighed|weights|weighted|values|valued|rates|rated|ranks|ranked|favou?rs|favou?red|"
+           r"prioriti[sz]es|prioriti[sz]ed|emphasi[sz]es|emphasi[sz]ed|counts|counted)")
 _SMALL = r"(?:lowest|smallest|weakest|least)"
 _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
     ("second", rf"\bsecond[- ](?:most {_IMP}|{_BIG}(?:[- ]scoring)?|strongest){_WORD}\s+(?:is|was)\s+{_X}"),
@@ -143,6 +145,11 @@ _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for ki
     ("more", rf"\b(?:relies|rely|relied|depends|depend|focuses|draws) more (?:heavily |strongly )?on {_X}{_WORD}\s+than "
              rf"(?:on\s+)?{_Y}"),
     ("more", rf"\bcompared (?:with|to)\s+{_Y}{_WORD},?\s+{_X}{_WORD}\s+(?:\w+\s+){{0,3}}?(?:more|larger|bigger|greater)\b"),
+    # round 5: the word as the object of a weighing verb ("the model weighs X more heavily than Y")
+    ("more", rf"{_WEIGHS}\s+{_X}{_WORD}\s+(?:far |much )?(?:more|higher)(?: heavily| strongly| highly)?\s+than\s+"
+             rf"(?:the (?:word|token)\s+)?{_Y}"),
+    ("less", rf"{_WEIGHS}\s+{_X}{_WORD}\s+(?:far |much )?(?:less|lower)(?: heavily| strongly| highly)?\s+than\s+"
+             rf"(?:the (?:word|token)\s+)?{_Y}"),
     ("less", rf"\bcompared (?:with|to)\s+{_Y}{_WORD},?\s+{_X}{_WORD}\s+(?:\w+\s+){{0,3}}?(?:less|smaller|lower)\b"),
     ("less", rf"{_X}{_WORD}\s+(?:is|was|are|were) (?:overshadowed|eclipsed|dwarfed|outweighed|outranked|outscored) by\s+{_Y}"),
     ("weak_pos", rf"{_X}{_WORD}\s+(?:adds|makes|gives|provides|{_HAS})\s+(?:only\s+)?an? (?:slight|small|weak|marginal|minor|modest|"
@@ -219,11 +226,13 @@ def _word_scores(att: Attribution, word: str) -> list[float]:
 _PUSH = re.compile(
     rf"{_X}{_WORD}\s+(?:(?:clearly |strongly |also )?(?:pushes|pushed|pulls|pulled|moves|moved|nudges|nudged|drives|drove|"
     rf"steers|steered|tips|tipped|leans|leaned|points|pointed|counts|counted|speaks|spoke|argues|argued|works|worked|votes|"
-    rf"voted)(?: the (?:model|prediction|classifier|decision|review|score))?\s+(?P<dir>towards|toward|to|for|in favou?r of|"
+    rf"voted)(?: the (?:model|prediction|classifier|decision|review|score|balance|scales|needle|outcome|output))?\s+(?P<dir>towards|toward|to|for|in favou?r of|"
     rf"against|away from)|(?:is|was) (?P<ev>evidence|a signal|a cue|a sign) (?P<dir2>for|of|against)|(?:supports|supported|favou?rs|"
     rf"favou?red|indicates|indicated|signals|signalled|suggests|suggested|reinforces|reinforced|strengthens|strengthened|"
-    rf"backs|backed)(?P<sup>))\s+(?:the\s+|a\s+)?[\"'“‘]?(?P<l>[\w-]+)", re.I)
-"""'X pushes towards L', 'X is evidence for L', 'X counts against L', 'X supports L' (X quoted or bare)."""
+    rf"backs|backed)(?P<sup>)|(?P<opp>weakens|weakened|undermines|undermined|hurts|opposes|opposed|contradicts|"
+    rf"contradicted|counters|countered|goes against|went against))\s+(?:the\s+|a\s+)?[\"'“‘]?(?P<l>[\w-]+)", re.I)
+"""'X pushes towards L', 'X is evidence for L', 'X counts against L', 'X supports L', 'X weakens the L prediction'
+(X quoted or bare)."""
 
 
 def push_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
@@ -238,7 +247,7 @@ def push_claims(text: str, att: Attribution, labels: Sequence[str], label: str |
         if target is None or not xs or m.group("x").casefold() in lowered:
             continue
         direction = (m.group("dir") or m.group("dir2") or "for").lower()
-        against = direction in ("against", "away from")
+        against = direction in ("against", "away from") or m.group("opp") is not None
         want_positive = (target.casefold() == label.casefold()) != against
         negated = bool(_NEGATION.search(text[m.end("x"): m.start("l")]))
         ok = any((v > 0) if want_positive else (v < 0) for v in xs) != negated
@@ -360,18 +369,51 @@ def zero_claims(text: str, att: Attribution, cited: Sequence[tuple[int, int]]) -
 _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
     ("second", r"\b(?:second|runner-up|number two|next (?:most|in line|strongest|biggest)|trails? only|only "
                r"(?:surpassed|outranked|beaten|topped) by)\b"),
-    ("least", r"\b(?:least|lowest|smallest|weakest|bottom|last|tail end|minimal)\b"),
+    ("least", r"\b(?:least|lowest|smallest|weakest|faintest|slightest|tiniest|lightest|feeblest|mildest|softest|"
+              r"quietest|thinnest|slimmest|dimmest|bottom|last|rear|tail end|minimal|"
+              r"(?:trails?|trailing|behind|below) (?:all|every|everything|the (?:rest|pack|field|others)))\b"),
     ("none", r"\b(?:no (?:real )?(?:bearing|effect|influence|impact|role|part|weight|attribution|importance|say|"
-             r"contribution)|nothing|zero|ignor\w+|irrelevant|neutral|not (?:use|used|matter|count))\b"),
-    ("top", r"\b(?:most|top|highest|largest|greatest|biggest|strongest|dominant|dominat\w+|first|leads?|primary|"
-            r"above all|hardest)\b"),
+             r"contribution)|nothing|zero|ignor\w+|disregard\w*|overlook\w*|irrelevant|neutral|not (?:use|used|matter|count))\b"),
+    ("top", r"\b(?:most|top|tops|highest|largest|greatest|biggest|strongest|heaviest|dominant|dominat\w+|first|"
+            r"(?:leads?|leading)(?! to\b)|leader|heads|number one|foremost|chief|primary|above all|hardest|edges? out|"
+            r"(?:ahead of|above|outranks|outweighs|beats) (?:all|every|everything|the (?:rest|pack|field|others))|"
+            r"front-?runner|(?!(?:modest|honest|interest|rest|unrest|suggest|request|protest|contest|digest|manifest|earnest|"
+            r"forest|harvest|invest|arrest|attest|detest|guest|quest|chest|west|nest|test|latest|earliest|nearest|closest|"
+            r"priest|ingest)\b)\w{3,}est)\b"),
     ("weak_pos", r"\b(?:weak\w*|small|slight\w*|minor|modest|marginal\w*|a little|little)\b"),
-    ("strong_pos", r"\b(?:strong\w*|large|major|substantial|heav\w+|high|a lot of|hard)\b"),
+    ("strong_pos", r"\b(?:strong\w*|large|major|substantial|heav\w+|high|a lot of|hard|big|powerful)\b"),
 ]]
 """Cue words of a statement about one word, strongest reading first: what an unseen phrasing of "X is the
 least important word" still contains. Used only for a clause no pattern above has read."""
 _BARE_SUBJECT = re.compile(r"\b(?:the )?(?:word|token|term)\s+(?P<x>[^\s\"'“”‘’»«,.;:!?()*]+)", re.I)
+_GRAMMAR = frozenset("""
+    a an the and or so as than of in on at to for by from with into is was were are be been being has have had do does
+    did will would can could it its this that these those which who
+""".split())
+"""Words of a text that, written bare in a sentence about it, are the sentence's grammar: every other word of the
+text in a clause could be the word the clause is about."""
+_AFTER_WORD = frozenset("in of on at to for by from with that which who is was has had and or".split())
+"""What follows 'word' as grammar, not as a name: "the leading word in the attribution", "the word with the most
+weight"."""
 _SKIP_CUES = re.compile(r"\bthan\b|\b(?:if|whether|might|may|could|would)\b|\?", re.I)
+"""Clauses the cue words do not decide: comparisons, conditionals, questions."""
+
+
+_QUOTE_MARK = re.compile(r"[\"“”«»*]|(?<!\w)['‘’]|['‘’](?!\w)")
+
+
+def _bare_subjects(text: str, c0: int, c1: int, att: Attribution, labels: set[str]) -> list[tuple[int, int]]:
+    """The word a clause is about when it names it bare: the one word of the clause (grammar aside) that is a word
+    of the text, either ending an inverted statement ("Last in importance is plot.") or anywhere ("The model
+    disregards boring entirely."). Two such words ("The top signal is but, followed by terrible", "The first film
+    is …") leave the clause unread."""
+    if _QUOTE_MARK.search(text, c0, c1):
+        return []  # a clause that quotes names its words by quoting (part of a cited phrase cut by "!")
+    found = [(c0 + m.start(), c0 + m.end()) for m in re.finditer(r"[A-Za-z][\w'-]*", text[c0:c1])
+             if m.group(0).casefold() not in _GRAMMAR and _word_scores(att, m.group(0))]
+    if len(found) != 1 or core(text[found[0][0]:found[0][1]]) in labels:
+        return []
+    return found
 
 
 def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None, cited: Sequence[tuple[int, int]],
@@ -389,16 +431,20 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
                 continue
             subjects = [(a, b) for a, b in cited if c0 <= a < c1 and core(text[a:b]) not in lowered]
             subjects += [(m.start("x"), m.end("x")) for m in _BARE_SUBJECT.finditer(text, c0, c1)
-                         if not any(a <= m.start("x") < b for a, b in subjects) and core(m.group("x")) not in lowered]
+                         if not any(a <= m.start("x") < b for a, b in subjects) and core(m.group("x")) not in lowered
+                         and m.group("x").casefold() not in _AFTER_WORD and _word_scores(att, m.group("x"))]
+            if not subjects and not any(c0 <= a < c1 for a, _ in cited):
+                subjects = _bare_subjects(text, c0, c1, att, lowered)
             if not subjects or (len(subjects) > 1 and not any(set(subjects) == set(g) for g in groups)):
                 continue
             chars = list(text[c0:c1])
             for a, b in subjects:  # the named words are no cue words ("'least' is the top word")
                 chars[a - c0: b - c0] = " " * (b - a)
             rest = _QUOTED.sub(" ", "".join(chars))
-            if _SKIP_CUES.search(rest):
+            kind, rest = _than_all(rest)
+            if _SKIP_CUES.search(rest) or _SUBSET.search(rest):
                 continue
-            kind = next((k for k, cue in _CUES if cue.search(rest)), None)
+            kind = kind or next((k for k, cue in _CUES if cue.search(rest)), None)
             against = bool(re.search(r"\bagainst\b|\baway\b|\bother way\b", rest, re.I))
             named = [lb for lb in labels if re.search(rf"\b{re.escape(lb)}\b", rest, re.I)]
             if named and label is not None and len(named) == 1 and named[0].casefold() != label.casefold():
@@ -407,7 +453,7 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
                 kind = "strong_neg"  # "argues strongly against negative"
             elif kind in ("top", "second", "least", "weak_pos") and against:
                 continue  # "speaks against it most": a rank among the words that push away, not among all words
-            if kind is None or (kind != "none" and _NEGATION_ANY.search(rest)):
+            if kind is None or _NEGATION_ANY.search(_cue_blanked(rest, kind) if kind == "none" else rest):
                 continue
             for a, b in subjects:
                 x = text[a:b]
@@ -418,8 +464,39 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
     return claims
 
 
+_THAN_ALL = re.compile(
+    r"\b(?P<cmp>more|greater|larger|higher|stronger|bigger|heavier|weightier|less|smaller|lower|weaker|fewer|lighter)\b"
+    r"[^.;]{0,40}?\bthan (?:any(?:thing|one)?(?: other| else)?|all(?: the)?(?: other| remaining)?|every(?:thing)?(?: other| else)?|"
+    r"the (?:rest|others)|each of the others)\b(?![^.;]*\b(?:except|apart from|besides|but for|other than|save for|after)\b)",
+    re.I)
+"""A comparison with every other word is a rank: "contributes more than any other word" (top), "weighs less than all
+the others" (least); "... except 'mess'" is a second place, left unread."""
+_MOST_NEG = re.compile(r"\b(?:most|largest|biggest|strongest|highest|greatest) negative (?:score|attribution|weight|value|"
+                       r"contribution)|\b(?:most|largest|biggest|strongest|greatest) (?:negative|against)\b", re.I)
+""""The most negative score": the lowest signed score, not the top one."""
+
+
+def _than_all(rest: str) -> tuple[str | None, str]:
+    """The rank a comparison with all other words states, and the clause without it (its 'than' is no comparison
+    between two named words); a clause about the most negative score is read as such."""
+    if _MOST_NEG.search(rest):
+        return "most_neg", _MOST_NEG.sub(lambda m: " " * len(m.group(0)), rest)
+    m = _THAN_ALL.search(rest)
+    if m is None:
+        return None, rest
+    kind = "top" if m.group("cmp").lower() in _MORE_WORDS else "least"
+    return kind, rest[:m.start()] + " " * (m.end() - m.start()) + rest[m.end():]
+
+
+def _cue_blanked(rest: str, kind: str) -> str:
+    """The clause without its cue words, where a negation left over negates the cue ("does not ignore 'mess'"),
+    while the cue's own ("no bearing", "not used") does not."""
+    cue = dict(_CUES)[kind]
+    return cue.sub(lambda m: " " * len(m.group(0)), rest)
+
+
 _CUE_CLAUSE = re.compile(r";|,\s+(?:while|whereas|but|and)\s|\s(?:but|whereas|while)\s|\s[—–]\s", re.I)
-_NEGATION_ANY = re.compile(r"\b(?:not|never|no|n't|neither|nor)\b|n't\b", re.I)
+_NEGATION_ANY = re.compile(rf"\b(?:not\b{_NOT_IDIOM}|never|no|n't|neither|nor)\b|n't\b", re.I)
 
 
 def word_frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None,
@@ -460,6 +537,11 @@ def _matches(text: str) -> list[tuple[str, re.Match[str]]]:
 _MORE_WORDS = {"more", "larger", "bigger", "greater", "higher", "stronger", "heavier", "weightier"}
 
 
+_SUBSET = re.compile(r"\b(?:among|amongst|of)\s+(?:all\s+)?(?:the\s+|those\s+|these\s+)?(?:positive|negative|remaining|"
+                     r"other|neutral|sentiment|content|negated|non-zero|\w+ly)\b[\w\s-]{0,20}?\b(?:words|tokens|ones|cues|"
+                     r"signals)\b", re.I)
+"""A rank within a subset of the words ("the weakest among the positive words", "of the remaining words, X matters
+least"): no rank among all words, so left unread (bench/verifier/README.md, "Left out as ambiguous")."""
 _NOT_FIRST = re.compile(r"\b(?:behind|after|apart from|besides|other than|except(?: for)?)\b[^.;!?]*$", re.I)
 
 
@@ -492,6 +574,8 @@ def _judge(kind: str, x: str, xs: list[float], st: _Stats) -> tuple[bool, str]:
         return any(v < 0 and v <= 0.5 * st.min_neg for v in xs), f"strong: ≤ half the most negative {st.min_neg:.4g}"
     if kind == "none":
         return any(abs(v) < 0.005 for v in xs), "no influence: |score| < 0.005"
+    if kind == "most_neg":
+        return any(v < 0 and v <= st.min_neg + 1e-12 for v in xs), f"the most negative score is {st.min_neg:.4g}"
     return any((v > 0) if kind == "pos" else (v < 0) for v in xs), f"should score {'>' if kind == 'pos' else '<'} 0"
 
 
@@ -506,14 +590,26 @@ def _word_claim(text: str, a: int, b: int, x: str, kind: str, xs: list[float], o
 def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
     claims: list[Claim] = push_claims(text, att, labels, label) + removal_claims(text, att, labels, label)
     st = _Stats(att)
-    for kind, m in _matches(text):
+    found = _matches(text)
+    # the words the statements are about are no negation of them ("Not leads the ranking, followed by 'easily'")
+    masked = list(text)
+    for _, m in found:
+        for g in ("x", "y"):
+            if g in m.re.groupindex and m.group(g):
+                masked[m.start(g): m.end(g)] = " " * (m.end(g) - m.start(g))
+    plain = "".join(masked)
+    sentences = sentence_spans(text)
+    for kind, m in found:
         x = m.group("x")
         if x.casefold() in ("the", "a", "an", "this") and re.match(r"\s+(?:word|token)\b", text[m.end("x"):], re.I):
             continue  # "The word ranked second is X": the article is no claim's subject
         xs = _word_scores(att, x)
         if not xs or core(x) in {lb.casefold() for lb in labels}:
             continue
-        negated = bool(_NEGATION.search(_QUOTED.sub(" ", text[max(0, m.start() - 30): m.start()]))) and kind not in ("none",)
+        negated = bool(_NEGATION.search(_QUOTED.sub(" ", plain[max(0, m.start() - 30): m.start()])))
+        if kind in ("top", "second", "least") and any(s0 <= m.start() < s1 and _SUBSET.search(text, s0, s1)
+                                                      for s0, s1 in sentences):
+            continue  # a rank among some of the words only
         if kind == "top" and _NOT_FIRST.search(text[max(0, m.start() - 50): m.start()]):
             continue  # "behind 'mess', the most important word is 'but'": a second place, read by its own pattern
         if kind in ("more", "less"):
