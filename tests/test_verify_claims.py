@@ -208,6 +208,20 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("'food' matters less than all the others.", True), ("'not' has the most negative score.", True),
     ("'bad' has the most negative score.", False), ("'total' is the clearest signal.", False),
     ("'food' carries the lightest weight.", True),
+    # round 6: asides about the word read past, 'it' read as the word named before it, second places by exclusion
+    ("'early', the last word of the review, has no influence on the prediction.", True),
+    ("'mess', the very last word of the clause, has no influence on the prediction.", False),
+    ("'total' is perhaps the most emotional word here, and it pushes the prediction towards negative.", True),
+    ("'not' is arguably the clearest case of irony here, and it pushes towards negative.", False),
+    ("'but' is the most surprising word, yet the model ranks it only second.", True),
+    ("'mess' is the strongest word for a human reader, but the model ranks it second.", False),
+    ("Apart from 'mess', no word matters more than 'but'.", True), ("Apart from mess, no word matters more than 'total'.", False),
+    ("'but' is the most important word after 'mess'.", True), ("'not' is next in importance after 'mess'.", False),
+    ("Pride of place goes to 'total'.", False), ("'mess' is the number-one contributor.", True),
+    ("'food' is a significant driver of the negative label.", False), ("'mess' tilts the prediction only mildly towards negative.", False),
+    ("'total' has a considerable positive score.", False),  # 'positive score' is a sign, not the other label
+    ("'but' follows closely behind 'mess'.", True), ("'total' is a close second to 'mess'.", False),
+    ("'mess' is the runner up.", False),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())
@@ -224,6 +238,13 @@ def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> N
     "'total' is leading to a negative reading.",  # 'leading to' is no rank
     "The model does not disregard 'mess'.",
     "'but' matters more than anything else except 'mess'.",  # a second place
+    # round 6: superlatives and places that are no attribution rank
+    "'total' is the most emotional word in the review.", "'bad' is arguably the harshest-sounding word.",
+    "'left' is the clearest case of sarcasm in the text.", "The first word, 'food', hardly sounds negative.",
+    "'bad', the most negative-sounding word, actually has a negative score.",
+    "The model relies on 'mess', and it weighs heavily.",  # 'it' is the model
+    "'total' is only the third most important word.",  # ranks below second are not read
+    "'total' is one of the most important words.", "'total' is among the top words.",  # memberships, not ranks
 ])
 def test_text_statements_left_unread_are_not_contradicted(text: str) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

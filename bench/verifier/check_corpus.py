@@ -22,7 +22,8 @@ HERE = Path(__file__).resolve().parent
 
 IMAGE_CLAIMS = ["p_label", "p_alternative", "label", "p_removed", "p_only", "change", "negation", "saliency_share",
                 "area", "location", "object_vs_background", "auc"]
-TEXT_CLAIMS = ["top_word", "least_word", "rank_word", "outweighs", "sign", "score_value", "score_words", "text_label"]
+TEXT_CLAIMS = ["top_word", "least_word", "rank_word", "outweighs", "sign", "score_value", "score_words", "text_label",
+               "aside_superlative"]
 
 EDGE = 0.001  # a check whose deciding number is this close to a tolerance edge counts as borderline
 # (for exact numbers: within a tenth of the printed precision's half-unit, e.g. 0.0005 for "47%")

@@ -854,6 +854,7 @@ def main() -> None:
     import round3  # round 3: new phrasings written before round 3's rule changes
     import round4  # round 4: text only, written before round 4's rule changes
     import round5  # round 5: text ranks in position/superlative phrasings + image shares, before round 5's rules
+    import round6  # round 6: text top/second/strength phrasings + superlatives that are no rank, before round 6's rules
 
     hand_items = [("image", *h) for h in hand.IMAGE] + [("text", *h) for h in hand.TEXT]
     records = []
@@ -870,6 +871,7 @@ def main() -> None:
     records += [dict(r, round=3) for r in round3.generate(seen)]  # round 3: after round 2's held-out run
     records += [dict(r, round=4) for r in round4.generate(seen)]  # round 4: after round 3's held-out run
     records += [dict(r, round=5) for r in round5.generate(seen)]  # round 5: after round 4's held-out run
+    records += [dict(r, round=6) for r in round6.generate(seen)]  # round 6: after round 5's held-out run
 
     counters: Counter[str] = Counter()
     for r in records:

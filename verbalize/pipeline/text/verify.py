@@ -68,10 +68,11 @@ _CLAUSE_SPLIT = re.compile(r";|\s(?:but|while|whereas|although|however)\s|,\s(?:
 
 # Citations, in the order they are tried; spans already taken by one pattern are not re-read.
 _MOST = re.compile(
-    r"(?<!second )(?<!second-)(?<!third )\b(most important|most salient|most influential|most relevant|most significant|strongest|"
+    r"(?<!second )(?<!second-)(?<!third )(?<!one of the )(?<!among the )\b(most important|most salient|most influential|most relevant|most significant|strongest|"
     r"highest (?:score|attribution|importance)|largest (?:score|attribution))\b", re.I)
 _SALIENT = re.compile(r"\b(salient|important for the prediction|drives? the prediction|key (?:word|phrase)s?)\b", re.I)
-_SIGN = re.compile(r"\b(positive(?:ly)?|negative(?:ly)?|(?:speaks?|points?|counts?|works?|argues?) against)\b",
+_SIGN = re.compile(r"\b(positive(?:ly)?|negative(?:ly)?|(?:speaks?|points?|counts?|works?|argues?) against)\b"
+                   r"(?!-(?:sounding|looking|seeming))",
                    re.I)
 _SCORE_NOUN = re.compile(r"\s*(score|scores|value|values|attribution|attributions|importance|weight|weights|"
                          r"contribution|contributions|impact|influence|effect)\b", re.I)
@@ -331,6 +332,9 @@ def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: Att
             re.search(r"\bthe\s+$", text[max(0, m.start() - 6): m.start()], re.I)
             and re.match(r"\s+(?:score|probability|confidence|side|reading)\b", text[m.end():])):
         return []  # "the negative prediction", "on the negative score" name the label, not a word's sign
+    if re.search(r"\b(?:sounds?|sounding|looks?|seems?|feels?)\s+(?!more\b|less\b)(?:\w+\s+)?$", text[max(0, m.start() - 20): m.start()], re.I):
+        return []  # "'food' hardly sounds negative": how the word reads to a person, not its score ("makes the
+        # review look more positive" is the word's effect)
     if _negated(text, m.start()):
         return [Claim(text=shown, kind="sign", start=m.start(), end=m.end(), status="unverifiable",
                       reason="a negated statement")]

@@ -18,6 +18,12 @@ import numpy as np
 
 from verbalize.core.claims import quantities, sentence_spans, split_spans
 from verbalize.core.types import Claim
+from verbalize.pipeline.text.asides import (
+    appositive_variants,
+    as_people_see_it,
+    no_rank_blanked,
+    pronoun_positions,
+)
 from verbalize.pipeline.text.attribution import _NEGATION, _NOT_IDIOM, Attribution, core
 
 # Rules and thresholds: bench/verifier/README.md, "Text (token attributions)".
@@ -169,6 +175,8 @@ _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for ki
     ("top", rf"\b(?:top|highest|first)-ranked (?:word|token)\s+(?:is|was)\s+{_X}"),
     ("second", rf"\bbehind {_Y}{_WORD},?\s+the (?:most {_IMP}|strongest|biggest|top) (?:word|token)\s+(?:is|was)\s+{_X}"),
     ("second", rf"{_X}{_WORD}\s+trails? only\s+{_Y}"),
+    ("second", rf"{_X}{_WORD}\s+(?:is|was|comes|came|finishes|finished|runs|ran) an? (?:close|distant|clear) second (?:to|behind)\s+{_Y}"),
+    ("second", rf"{_X}{_WORD}\s+(?:follows|followed) (?:closely |right |just |directly )?(?:behind|after)\s+{_Y}"),
     ("second", rf"{_X}{_WORD}\s+(?:ranks?|ranked|sits?|comes?|came) (?:just|right|immediately|directly) (?:below|under|after|behind)"
                rf"\s+{_Y}"),
     ("second", rf"{_Y}{_WORD}\s+(?:is|was) (?:closely )?followed by\s+{_X}"),
@@ -193,6 +201,12 @@ _FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for ki
                rf"(?:spot|place|position|rank)"),
     ("second", rf"{_X}{_WORD}\s+{_IS}\s+only (?:surpassed|outranked|beaten|topped|exceeded|outscored) by\s+{_Y}"),
     ("none", rf"{_X}{_WORD}\s+(?:get|gets|got|receive|receives|received|have|has|had)(?: an?)? (?:zero|null) (?:{_SCORE}|attribution)"),
+    # round 6: a first place set aside makes a second one ("apart from 'not', no word matters more than 'great'")
+    ("second", rf"\b(?:apart from|besides|except(?: for)?|other than|aside from)\s+{_Y}{_WORD},?\s+(?:nothing|no (?:other )?"
+               rf"(?:word|token))\s+(?:weighs|matters|counts|contributes|scores)\s+more than\s+{_X}"),
+    ("second", rf"{_X}{_WORD}\s+{_IS}\s+(?:the\s+)?(?:most {_IMP}|strongest|biggest|heaviest|top|highest-scoring)(?:\s+(?:word|token))?"
+               rf",?\s+(?:after|behind|apart from|besides|other than|except(?: for)?)\s+{_Y}"),
+    ("second", rf"{_X}{_WORD}\s+{_IS}\s+next(?: in (?:importance|line|the ranking|rank))?,?\s+(?:after|behind)\s+{_Y}"),
 ]]
 _COMPARATIVE = re.compile(
     r"(?:\*\*|[\"'“‘»])(?P<x>[^\s\"'“”‘’»«,.;:!?()*]+)(?:\*\*|[\"'”’«])"
@@ -367,7 +381,7 @@ def zero_claims(text: str, att: Attribution, cited: Sequence[tuple[int, int]]) -
 
 
 _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
-    ("second", r"\b(?:second|runner-up|number two|next (?:most|in line|strongest|biggest)|trails? only|only "
+    ("second", r"\b(?:second|runner[- ]up|number[- ]two|silver|next (?:most|in line|in importance|strongest|biggest)|trails? only|only "
                r"(?:surpassed|outranked|beaten|topped) by)\b"),
     ("least", r"\b(?:least|lowest|smallest|weakest|faintest|slightest|tiniest|lightest|feeblest|mildest|softest|"
               r"quietest|thinnest|slimmest|dimmest|bottom|last|rear|tail end|minimal|"
@@ -375,13 +389,16 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
     ("none", r"\b(?:no (?:real )?(?:bearing|effect|influence|impact|role|part|weight|attribution|importance|say|"
              r"contribution)|nothing|zero|ignor\w+|disregard\w*|overlook\w*|irrelevant|neutral|not (?:use|used|matter|count))\b"),
     ("top", r"\b(?:most|top|tops|highest|largest|greatest|biggest|strongest|heaviest|dominant|dominat\w+|first|"
-            r"(?:leads?|leading)(?! to\b)|leader|heads|number one|foremost|chief|primary|above all|hardest|edges? out|"
+            r"(?:leads?|leading)(?! to\b)|leader|heads|number[- ]one|foremost|pride of place|(?:at )?the head of|"
+            r"the (?:decisive|pivotal|deciding|determining|key|main|central|principal)|chief|primary|above all|hardest|edges? out|"
             r"(?:ahead of|above|outranks|outweighs|beats) (?:all|every|everything|the (?:rest|pack|field|others))|"
             r"front-?runner|(?!(?:modest|honest|interest|rest|unrest|suggest|request|protest|contest|digest|manifest|earnest|"
             r"forest|harvest|invest|arrest|attest|detest|guest|quest|chest|west|nest|test|latest|earliest|nearest|closest|"
             r"priest|ingest)\b)\w{3,}est)\b"),
-    ("weak_pos", r"\b(?:weak\w*|small|slight\w*|minor|modest|marginal\w*|a little|little)\b"),
-    ("strong_pos", r"\b(?:strong\w*|large|major|substantial|heav\w+|high|a lot of|hard|big|powerful)\b"),
+    ("weak_pos", r"\b(?:weak\w*|small|slight\w*|minor|modest|marginal\w*|a little|little|mild\w*|faint|limited|low|"
+                 r"a bit|somewhat)\b"),
+    ("strong_pos", r"\b(?:strong\w*|large|major|substantial\w*|heav\w+|high|a lot of|hard|big|powerful|significant\w*|"
+                   r"sizeable|sizable|pronounced|considerabl\w+|firm\w*)\b"),
 ]]
 """Cue words of a statement about one word, strongest reading first: what an unseen phrasing of "X is the
 least important word" still contains. Used only for a clause no pattern above has read."""
@@ -395,8 +412,11 @@ text in a clause could be the word the clause is about."""
 _AFTER_WORD = frozenset("in of on at to for by from with that which who is was has had and or".split())
 """What follows 'word' as grammar, not as a name: "the leading word in the attribution", "the word with the most
 weight"."""
-_SKIP_CUES = re.compile(r"\bthan\b|\b(?:if|whether|might|may|could|would)\b|\?", re.I)
-"""Clauses the cue words do not decide: comparisons, conditionals, questions."""
+_SKIP_CUES = re.compile(r"\bthan\b|\b(?:if|whether|might|may|could|would)\b|\?|\b(?:third|fourth|fifth|sixth|3rd|4th|5th|"
+                        r"6th)\b|\b(?:one of|among|amongst)\s+the\s+(?!least\b|lowest\b|weakest\b|smallest\b)", re.I)
+"""Clauses the cue words do not decide: comparisons, conditionals, questions, ranks below second ("the third most
+important word") and memberships ("one of the most important words", "among the top words": ties aside, a
+statement of the least ones holds for every word at the bottom, one of the top ones for more than the top)."""
 
 
 _QUOTE_MARK = re.compile(r"[\"“”«»*]|(?<!\w)['‘’]|['‘’](?!\w)")
@@ -432,7 +452,7 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
             subjects = [(a, b) for a, b in cited if c0 <= a < c1 and core(text[a:b]) not in lowered]
             subjects += [(m.start("x"), m.end("x")) for m in _BARE_SUBJECT.finditer(text, c0, c1)
                          if not any(a <= m.start("x") < b for a, b in subjects) and core(m.group("x")) not in lowered
-                         and m.group("x").casefold() not in _AFTER_WORD and _word_scores(att, m.group("x"))]
+                         and m.group("x").casefold() not in _AFTER_WORD | _GRAMMAR and _word_scores(att, m.group("x"))]
             if not subjects and not any(c0 <= a < c1 for a, _ in cited):
                 subjects = _bare_subjects(text, c0, c1, att, lowered)
             if not subjects or (len(subjects) > 1 and not any(set(subjects) == set(g) for g in groups)):
@@ -440,13 +460,13 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
             chars = list(text[c0:c1])
             for a, b in subjects:  # the named words are no cue words ("'least' is the top word")
                 chars[a - c0: b - c0] = " " * (b - a)
-            rest = _QUOTED.sub(" ", "".join(chars))
+            rest = no_rank_blanked(_QUOTED.sub(" ", "".join(chars)))
             kind, rest = _than_all(rest)
             if _SKIP_CUES.search(rest) or _SUBSET.search(rest):
                 continue
             kind = kind or next((k for k, cue in _CUES if cue.search(rest)), None)
             against = bool(re.search(r"\bagainst\b|\baway\b|\bother way\b", rest, re.I))
-            named = [lb for lb in labels if re.search(rf"\b{re.escape(lb)}\b", rest, re.I)]
+            named = [lb for lb in labels if re.search(rf"\b{re.escape(lb)}\b(?!\s+{_SCORE})", rest, re.I)]
             if named and label is not None and len(named) == 1 and named[0].casefold() != label.casefold():
                 against = not against  # "pushes hard towards positive" while explaining negative
             if kind == "strong_pos" and against:
@@ -515,6 +535,7 @@ def word_frame_claims(text: str, att: Attribution, labels: Sequence[str], label:
             for c in _frame_claims(variant, att, labels, label):
                 if c.start == a:
                     claims.append(c.model_copy(update={"start": ms, "end": me, "text": text[ms:me]}))
+    claims += _aside_claims(text, att, labels, label, cited)
     claims += cue_claims(text, att, labels, label, cited, [(c.start, c.end) for c in claims])
     seen: set[tuple[str, int, int]] = set()
     out = []
@@ -525,10 +546,40 @@ def word_frame_claims(text: str, att: Attribution, labels: Sequence[str], label:
     return out
 
 
+_MODEL_FIRST = re.compile(r"\b(?:model|classifier|network|system|explanation|attribution)\b", re.I)
+"""A sentence whose subject is the model before it names the word: its 'it' is the model ("The model relies on
+'mess', and it …")."""
+
+
+def _aside_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None,
+                  cited: Sequence[tuple[int, int]]) -> list[Claim]:
+    """Statements read past an aside about a word ("'early', the last word of the review, has no influence") and
+    about the word an 'it' refers back to ("'quickly' is the most loaded word here, and it has no influence"; "…,
+    but the model ranks it only second"); see `asides`. Each claim sits on the word's own span."""
+    claims = []
+    for variant, a in appositive_variants(text, cited):
+        claims += [c for c in _frame_claims(variant, att, labels, label) if c.start == a]
+    for s0, s1 in sentence_spans(text):
+        for p in pronoun_positions(text, s0, s1):
+            before = [(a, b) for a, b in cited if s0 <= a < p and _word_scores(att, text[a:b])]
+            named = before or _bare_subjects(text, s0, p, att, {lb.casefold() for lb in labels})
+            if len({core(text[a:b]) for a, b in named}) != 1 or _MODEL_FIRST.search(text, s0, named[0][0]):
+                continue  # 'it' stands for one word named before it, or is left unread
+            a, b = named[-1]
+            word = core(text[a:b])
+            variant = text[:p] + word + text[p + 2:]
+            shifted = [(x, y) if y <= p else (x + len(word) - 2, y + len(word) - 2) for x, y in cited if not x <= p < y]
+            found = _frame_claims(variant, att, labels, label) + cue_claims(variant, att, labels, label, shifted, [])
+            claims += [c.model_copy(update={"start": a, "end": b, "text": text[a:b]}) for c in found if c.start == p]
+    return claims
+
+
 def _matches(text: str) -> list[tuple[str, re.Match[str]]]:
     """Every (statement kind, match) of the frames and of the free comparative."""
     found = [(kind, m) for kind, pattern in _FRAMES for m in pattern.finditer(text)]
     for m in _COMPARATIVE.finditer(text):
+        if re.search(r"\b(?:no|nothing|none)\b", m.group("mid"), re.I):
+            continue  # "apart from 'but', no word matters more than 'terrible'": 'but' is set aside, not compared
         if not re.search(r"\b(?:than (?:any|all|every|the rest|other)|of (?:all|any))\b", text[m.start("cmp"): m.end()], re.I):
             found.append(("more" if m.group("cmp").lower() in _MORE_WORDS else "less", m))
     return found
@@ -610,6 +661,8 @@ def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str
         if kind in ("top", "second", "least") and any(s0 <= m.start() < s1 and _SUBSET.search(text, s0, s1)
                                                       for s0, s1 in sentences):
             continue  # a rank among some of the words only
+        if kind in ("top", "least") and as_people_see_it(text, m.start(), m.end()):
+            continue  # "the strongest word for a human reader": how the word reads, not its attribution
         if kind == "top" and _NOT_FIRST.search(text[max(0, m.start() - 50): m.start()]):
             continue  # "behind 'mess', the most important word is 'but'": a second place, read by its own pattern
         if kind in ("more", "less"):
