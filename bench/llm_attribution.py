@@ -3,6 +3,10 @@
 Same embedded SmolLM2-135M-Instruct (the local backend's model: one load, one set of weights),
 same 20-word sentence, same chat-templated prompt (`classify_label`), same target label:
 
+0. label mass: how much probability the model puts on the labels at all (mean over 12 reviews of
+   p(label as written, lowercased or capitalised) summed over both labels, each label order),
+   for the packaged prompt (version 2: instruction and labels first, "Answer:" after the text)
+   next to version 1 (instruction after the text), and how many tokens follow the text;
 1. occlusion: captum's `LLMAttribution(FeatureAblation(model), tokenizer)` (attributes the change
    in log p(target tokens); batch size 1, one forward per perturbation) against
    `attribute_text("occlusion", ..., units="log-probability")` with an `LLMClassifier` that reads
@@ -15,15 +19,14 @@ same 20-word sentence, same chat-templated prompt (`classify_label`), same targe
    sample at a time (the backend's plain path, one prompt per forward). Same samples, so the
    weights agree too.
 
-Occlusion runs twice: with the packaged prompt (instruction after the text) and with a text-last
-variant of it (same words, instruction first). On a CPU a forward pass costs about the same per
-token at any batch size, so what sharing saves is tokens: every perturbation must recompute
-everything after its first change, and with the packaged prompt that includes the 32-token
-instruction after the text. The text-last layout shows what the same code does when the text ends
-the prompt.
+Occlusion runs with version 1 and with the packaged version 2. On a CPU a forward pass costs about
+the same per token at any batch size, so what sharing saves is tokens: every perturbation must
+recompute everything after its first change, which with version 1 includes the 32-token
+instruction after the text and with version 2 only the 9-token cue and chat turn markers.
 
-Prints wall times (best of --repeat rounds, the two sides alternating), the tokens each side ran through the model, and the ratio
-last. The machine is what it is: on a shared CPU, use --threads 1 for steadier numbers.
+Prints wall times (best of --repeat rounds, the two sides alternating), the tokens each side ran
+through the model, and the ratio last (captum's time over ours on the packaged prompt). The machine
+is what it is: on a shared CPU, use --threads 1 for steadier numbers.
 
     .venv/bin/python bench/llm_attribution.py [--repeat 3] [--threads N] [--lime-samples 200]
 """
@@ -31,10 +34,8 @@ last. The machine is what it is: on a shared CPU, use --threads 1 for steadier n
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,20 +44,17 @@ import torch
 from verbalize.adapters.llm import make_backend
 from verbalize.adapters.text import LLMClassifier
 from verbalize.pipeline.text.methods import attribute_text
+from verbalize.prompts import load_prompt
 
 SENTENCE = ("The film starts slowly but the acting is wonderful and the final scenes "
             "left me smiling for a long time")
 LABELS = ["positive", "negative"]
-TEXT_LAST_PROMPT = """name: classify_label_text_last
-version: "1"
-description: classify_label's words with the text last (benchmark layout).
-messages:
-  - role: user
-    template: |-
-      {task} Answer with exactly one of these labels: {labels}. Start your answer with the label and write nothing before it.
-
-      Input: {input}
-"""
+REVIEWS = ["What a masterpiece of cinema.", "Great fun for the whole family!", "I loved every minute of it.",
+           "The food was really good", "A warm, funny and clever story with a great cast.", SENTENCE,
+           "Terrible, boring and far too long.", "The plot was dull and the actors were bad.",
+           "I want my money back.", "The service was slow and the soup was cold.", "A waste of two hours.",
+           "The worst book I have read this year."]
+OLD, PACKAGED = "classify_label@1", "classify_label"
 
 
 def interleaved(repeat: int, **runs: Callable[[], Any]) -> dict[str, tuple[float, Any]]:
@@ -88,28 +86,41 @@ def main() -> None:
     assert len(words) == 20, len(words)
 
     print(f"model: {backend.model}; torch threads: {torch.get_num_threads()}")
-    print(f"sentence ({len(words)} words): {SENTENCE}")
-    ratios = {}
-    with tempfile.TemporaryDirectory() as prompts_dir:
-        Path(prompts_dir, "classify_label_text_last.yaml").write_text(TEXT_LAST_PROMPT)
-        for prompt in ("classify_label", "classify_label_text_last"):
-            ratios[prompt] = occlusion_vs_captum(backend, words, prompt, prompts_dir, args.repeat)
+    for prompt in (OLD, PACKAGED):
+        label_mass(backend, prompt)
+
+    print(f"\nsentence ({len(words)} words): {SENTENCE}")
+    runs = {prompt: occlusion_vs_captum(backend, words, prompt, args.repeat) for prompt in (OLD, PACKAGED)}
 
     if not args.skip_lime:
         lime_vs_one_by_one(backend, words, args.lime_samples or 10 * len(words))
 
-    print(f"\nocclusion speed-up over captum LLMAttribution(FeatureAblation), text-last prompt: "
-          f"{ratios['classify_label_text_last']:.2f}x")
-    print(f"occlusion speed-up over captum LLMAttribution(FeatureAblation), packaged prompt: "
-          f"{ratios['classify_label']:.2f}x")
+    for prompt in (OLD, PACKAGED):
+        ratio, delta = runs[prompt]
+        name = f"packaged prompt {load_prompt(PACKAGED).id}" if prompt == PACKAGED else f"prompt {OLD}"
+        print(f"\nocclusion vs captum LLMAttribution(FeatureAblation), {name}: max |Δ score| {delta:.1e} "
+              f"(goal <= 1e-3), speed-up {ratio:.2f}x" + (" (goal >= 4)" if prompt == PACKAGED else ""), end="")
+    print()
 
 
-def occlusion_vs_captum(backend: Any, words: list[str], prompt: str, prompts_dir: str, repeat: int) -> float:
-    """captum FeatureAblation vs our occlusion on one prompt layout; returns captum time / ours."""
+def label_mass(backend: Any, prompt: str) -> None:
+    """Mean probability on the labels over REVIEWS, both label orders; tokens after the text."""
+    masses = []
+    for labels in (LABELS, LABELS[::-1]):
+        clf = LLMClassifier(backend, labels, prompt=prompt)
+        masses.append(clf.label_raw_kv(REVIEWS).sum(axis=1).mean())
+    full = backend.prompt_text(clf.messages(SENTENCE))
+    after = len(backend.tokenizer(full[full.index(SENTENCE) + len(SENTENCE) :], add_special_tokens=False)["input_ids"])
+    print(f"prompt {clf.prompt.id}: label mass {masses[0]:.3f} ({', '.join(LABELS)}), {masses[1]:.3f} "
+          f"({', '.join(LABELS[::-1])}), mean over {len(REVIEWS)} reviews; {after} tokens after the text")
+
+
+def occlusion_vs_captum(backend: Any, words: list[str], prompt: str, repeat: int) -> tuple[float, float]:
+    """captum FeatureAblation vs our occlusion on one prompt; returns (captum time / ours, max |Δ score|)."""
     from captum.attr import FeatureAblation, LLMAttribution, TextTemplateInput
 
     model, tokenizer = backend.hf_model, backend.tokenizer
-    ours = LLMClassifier(backend, LABELS, prompt=prompt, prompts_dir=prompts_dir, label_forms="exact", normalize=False)
+    ours = LLMClassifier(backend, LABELS, prompt=prompt, label_forms="exact", normalize=False)
     raw = ours.predict_proba([SENTENCE])[0]
     target = int(np.argmax(raw))
     label = LABELS[target]
@@ -117,7 +128,7 @@ def occlusion_vs_captum(backend: Any, words: list[str], prompt: str, prompts_dir
     print(f"\nprompt {ours.prompt.id}: target {label!r} (p = {raw[target]:.4f}, tokens {ids})")
 
     def prompt_of(*values: str) -> str:
-        return backend._prompt_text(ours.messages(" ".join(v for v in values if v)))  # type: ignore[attr-defined]
+        return backend.prompt_text(ours.messages(" ".join(v for v in values if v)))
 
     # Both sides must see the same token ids, for the text and for a perturbation of it.
     for kept in (words, words[1:], words[:7] + words[8:]):
@@ -151,7 +162,7 @@ def occlusion_vs_captum(backend: Any, words: list[str], prompt: str, prompts_dir
           f"(~{(len(words) + 1) * (prompt_len + 1)} tokens, all positions projected to the vocabulary)")
     print(f"ours:   {t_ours:.2f} s, {a_ours.forward_passes} scorer call(s), {tokens_ours} tokens through the model")
 
-    return t_captum / t_ours
+    return t_captum / t_ours, float(delta.max())
 
 
 def lime_vs_one_by_one(backend: Any, words: list[str], samples: int) -> None:
