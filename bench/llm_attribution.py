@@ -17,7 +17,9 @@ same 20-word sentence, same chat-templated prompt (`classify_label`), same targe
 2. LIME: `lime`'s `LimeTextExplainer` (bow=False, 10 x words samples, same seed) with its
    `classifier_fn` going through our scorer, against the same explainer calling the model one
    sample at a time (the backend's plain path, one prompt per forward). Same samples, so the
-   weights agree too.
+   weights agree too. It also prints the tokens LIME's samples ran through the model (and SHAP's,
+   Partition with 500 evaluations), next to a plain batch's and to the floor of any prefix sharing
+   (each distinct prefix of every sample computed once, a trie of all samples).
 
 Occlusion runs with version 1 and with the packaged version 2. On a CPU a forward pass costs about
 the same per token at any batch size, so what sharing saves is tokens: every perturbation must
@@ -43,6 +45,7 @@ import torch
 
 from verbalize.adapters.llm import make_backend
 from verbalize.adapters.text import LLMClassifier
+from verbalize.core.scoring import Scorer
 from verbalize.pipeline.text.methods import attribute_text
 from verbalize.prompts import load_prompt
 
@@ -77,6 +80,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--lime-samples", type=int, default=0, help="default 10 x words, as Huang et al.")
     ap.add_argument("--skip-lime", action="store_true")
+    ap.add_argument("--skip-shap", action="store_true", help="skip SHAP's token count (Partition, 500 evaluations)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -94,6 +98,9 @@ def main() -> None:
 
     if not args.skip_lime:
         lime_vs_one_by_one(backend, words, args.lime_samples or 10 * len(words))
+    if not args.skip_shap:
+        clf = LLMClassifier(backend, LABELS)
+        sampled_tokens(clf, "shap", words, int(np.argmax(clf.predict_proba([SENTENCE])[0])), shap_max_evals=500)
 
     for prompt in (OLD, PACKAGED):
         ratio, delta = runs[prompt]
@@ -174,7 +181,7 @@ def lime_vs_one_by_one(backend: Any, words: list[str], samples: int) -> None:
     plain = LLMClassifier(backend, LABELS, kv_prefix=False)
 
     t0 = time.perf_counter()
-    a = attribute_text("lime", clf.scorer(32), words, target, lime_samples=samples, seed=0, labels=LABELS)
+    a = sampled_tokens(clf, "lime", words, target, lime_samples=samples)
     t_ours = time.perf_counter() - t0
 
     display = " ".join(words)
@@ -201,6 +208,35 @@ def lime_vs_one_by_one(backend: Any, words: list[str], samples: int) -> None:
     print(f"\nLIME, {samples} samples, target {LABELS[target]!r}: ours {t_ours:.2f} s "
           f"({a.forward_passes} scorer batches) vs one call per sample {t_naive:.2f} s "
           f"-> {t_naive / t_ours:.2f}x; max |Δ weight| = {np.abs(naive - np.asarray(a.scores)).max():.1e}")
+
+
+def sampled_tokens(clf: LLMClassifier, method: str, words: list[str], target: int, **settings: Any) -> Any:
+    """One method through our scorer (batches of 32), printing the tokens it ran through the model
+    next to a plain batch's (every prompt in full) and to the fewest any prefix sharing could run
+    (each distinct prefix of every prompt computed once in the whole run: a trie of all samples)."""
+    batches: list[list[str]] = []
+
+    def forward(batch: list[Any]) -> np.ndarray:
+        batches.append([clf.join(t) for t in batch if t])
+        return clf.forward(batch)
+
+    assert clf._engine is not None
+    before = clf._engine.tokens_computed
+    t0 = time.perf_counter()
+    a = attribute_text(method, Scorer(forward=forward, batch_size=32, key=clf.join), words, target, seed=0,
+                       labels=LABELS, **settings)
+    seconds = time.perf_counter() - t0
+    ours = clf._engine.tokens_computed - before
+    full, prefixes = 0, set()
+    for text in (t for batch in batches for t in batch):
+        ids = tuple(clf._token_ids(clf.messages(text)))
+        full += len(ids)
+        prefixes.update(ids[:j] for j in range(1, len(ids) + 1))
+    n = sum(len(b) for b in batches)
+    print(f"\n{method}, {n} samples in {len(batches)} scorer batches, {seconds:.2f} s: tokens through the model: "
+          f"plain batch {full}, ours {ours} ({full / ours:.1f}x fewer), each distinct prefix once "
+          f"{len(prefixes)} ({ours / len(prefixes):.2f}x ours over that floor)")
+    return a
 
 
 if __name__ == "__main__":

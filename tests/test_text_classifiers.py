@@ -169,6 +169,30 @@ def test_occlusion_runs_padded_batches_never_one_prompt_per_pass(smollm2, plain_
     assert a.scores == pytest.approx(list(plain_probs[0, 1] - plain_probs[1:, 1]), abs=1e-4)
 
 
+def test_packaged_prompt_ends_with_the_text_and_leaves_more_label_mass(smollm2) -> None:  # type: ignore[no-untyped-def]
+    """classify_label@2 puts the instruction before the text: perturbations recompute only what
+    follows their first change (9 tokens after the text, not v1's 32), and SmolLM2 puts more of
+    its probability on the labels. Provenance records which version scored."""
+    new, old = LLMClassifier(smollm2, LABELS), LLMClassifier(smollm2, LABELS, prompt="classify_label@1")
+    assert (new.describe()["prompt"], old.describe()["prompt"]) == ("classify_label@2", "classify_label@1")
+    text = " ".join(OCCLUDE)
+
+    def after_text(clf: LLMClassifier) -> int:
+        full = smollm2.prompt_text(clf.messages(text))
+        return len(smollm2.tokenizer(full[full.index(text) + len(text) :], add_special_tokens=False)["input_ids"])
+
+    assert (after_text(new), after_text(old)) == (9, 32)
+    reviews = ["What a masterpiece of cinema.", "I want my money back.", text, "The plot was dull."]
+    assert new.label_raw_kv(reviews).sum(axis=1).mean() > 1.5 * old.label_raw_kv(reviews).sum(axis=1).mean()
+    tokens = {}
+    for clf in (new, old):
+        attribute_text("occlusion", clf.scorer(), OCCLUDE, 1)
+        call = smollm2.calls[-1]
+        assert call.prompt_name == "classify_label" and call.prompt_version == clf.prompt.version
+        tokens[clf.prompt.version] = call.params["tokens_computed"]
+    assert tokens["2"] < 0.5 * tokens["1"]  # measured 66 vs 181
+
+
 def test_stated_probabilities_follow_huang_et_al() -> None:
     assert stated_probabilities("positive, 0.9", LABELS) == pytest.approx([0.1, 0.9])
     assert stated_probabilities("Negative (85%)", LABELS) == pytest.approx([0.85, 0.15])
