@@ -111,7 +111,10 @@ class SharedPrefixLM:
 
     def supported(self) -> bool:
         """True when the model's cache is plain full attention (no sliding windows, no linear
-        attention), which is what reusing an anchor's keys and values assumes."""
+        attention), which is what reusing an anchor's keys and values assumes, and its attention
+        takes an arbitrary 4D mask (sdpa or eager), which the packed forest needs."""
+        if getattr(self.model.config, "_attn_implementation", "sdpa") not in ("sdpa", "eager"):
+            return False
         from transformers import DynamicCache
         from transformers.cache_utils import DynamicLayer
 
@@ -174,7 +177,8 @@ class SharedPrefixLM:
         order a row adds its length minus its common prefix with the row before it)."""
         order = sorted(range(len(jobs)), key=lambda r: (starts[r], jobs[r][0][starts[r] :]))
         passes: list[list[int]] = [[]]
-        size, prev = 0, (-1, [])
+        size = 0
+        prev: tuple[int, list[int]] = (-1, [])
         for r in order:
             own = jobs[r][0][starts[r] :]
             common = 0
