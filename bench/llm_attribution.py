@@ -3,6 +3,10 @@
 Same embedded SmolLM2-135M-Instruct (the local backend's model: one load, one set of weights),
 same 20-word sentence, same chat-templated prompt (`classify_label`), same target label:
 
+0. label mass: how much probability the model puts on the labels at all (mean over 12 reviews of
+   p(label as written, lowercased or capitalised) summed over both labels, each label order),
+   for the packaged prompt (version 2: instruction and labels first, "Answer:" after the text)
+   next to version 1 (instruction after the text), and how many tokens follow the text;
 1. occlusion: captum's `LLMAttribution(FeatureAblation(model), tokenizer)` (attributes the change
    in log p(target tokens); batch size 1, one forward per perturbation) against
    `attribute_text("occlusion", ..., units="log-probability")` with an `LLMClassifier` that reads
@@ -13,17 +17,18 @@ same 20-word sentence, same chat-templated prompt (`classify_label`), same targe
 2. LIME: `lime`'s `LimeTextExplainer` (bow=False, 10 x words samples, same seed) with its
    `classifier_fn` going through our scorer, against the same explainer calling the model one
    sample at a time (the backend's plain path, one prompt per forward). Same samples, so the
-   weights agree too.
+   weights agree too. It also prints the tokens LIME's samples ran through the model (and SHAP's,
+   Partition with 500 evaluations), next to a plain batch's and to the floor of any prefix sharing
+   (each distinct prefix of every sample computed once, a trie of all samples).
 
-Occlusion runs twice: with the packaged prompt (instruction after the text) and with a text-last
-variant of it (same words, instruction first). On a CPU a forward pass costs about the same per
-token at any batch size, so what sharing saves is tokens: every perturbation must recompute
-everything after its first change, and with the packaged prompt that includes the 32-token
-instruction after the text. The text-last layout shows what the same code does when the text ends
-the prompt.
+Occlusion runs with version 1 and with the packaged version 2. On a CPU a forward pass costs about
+the same per token at any batch size, so what sharing saves is tokens: every perturbation must
+recompute everything after its first change, which with version 1 includes the 32-token
+instruction after the text and with version 2 only the 9-token cue and chat turn markers.
 
-Prints wall times (best of --repeat rounds, the two sides alternating), the tokens each side ran through the model, and the ratio
-last. The machine is what it is: on a shared CPU, use --threads 1 for steadier numbers.
+Prints wall times (best of --repeat rounds, the two sides alternating), the tokens each side ran
+through the model, and the ratio last (captum's time over ours on the packaged prompt). The machine
+is what it is: on a shared CPU, use --threads 1 for steadier numbers.
 
     .venv/bin/python bench/llm_attribution.py [--repeat 3] [--threads N] [--lime-samples 200]
 """
@@ -31,10 +36,8 @@ last. The machine is what it is: on a shared CPU, use --threads 1 for steadier n
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,21 +45,19 @@ import torch
 
 from verbalize.adapters.llm import make_backend
 from verbalize.adapters.text import LLMClassifier
+from verbalize.core.scoring import Scorer
 from verbalize.pipeline.text.methods import attribute_text
+from verbalize.prompts import load_prompt
 
 SENTENCE = ("The film starts slowly but the acting is wonderful and the final scenes "
             "left me smiling for a long time")
 LABELS = ["positive", "negative"]
-TEXT_LAST_PROMPT = """name: classify_label_text_last
-version: "1"
-description: classify_label's words with the text last (benchmark layout).
-messages:
-  - role: user
-    template: |-
-      {task} Answer with exactly one of these labels: {labels}. Start your answer with the label and write nothing before it.
-
-      Input: {input}
-"""
+REVIEWS = ["What a masterpiece of cinema.", "Great fun for the whole family!", "I loved every minute of it.",
+           "The food was really good", "A warm, funny and clever story with a great cast.", SENTENCE,
+           "Terrible, boring and far too long.", "The plot was dull and the actors were bad.",
+           "I want my money back.", "The service was slow and the soup was cold.", "A waste of two hours.",
+           "The worst book I have read this year."]
+OLD, PACKAGED = "classify_label@1", "classify_label"
 
 
 def interleaved(repeat: int, **runs: Callable[[], Any]) -> dict[str, tuple[float, Any]]:
@@ -79,6 +80,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--lime-samples", type=int, default=0, help="default 10 x words, as Huang et al.")
     ap.add_argument("--skip-lime", action="store_true")
+    ap.add_argument("--skip-shap", action="store_true", help="skip SHAP's token count (Partition, 500 evaluations)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -88,28 +90,44 @@ def main() -> None:
     assert len(words) == 20, len(words)
 
     print(f"model: {backend.model}; torch threads: {torch.get_num_threads()}")
-    print(f"sentence ({len(words)} words): {SENTENCE}")
-    ratios = {}
-    with tempfile.TemporaryDirectory() as prompts_dir:
-        Path(prompts_dir, "classify_label_text_last.yaml").write_text(TEXT_LAST_PROMPT)
-        for prompt in ("classify_label", "classify_label_text_last"):
-            ratios[prompt] = occlusion_vs_captum(backend, words, prompt, prompts_dir, args.repeat)
+    for prompt in (OLD, PACKAGED):
+        label_mass(backend, prompt)
+
+    print(f"\nsentence ({len(words)} words): {SENTENCE}")
+    runs = {prompt: occlusion_vs_captum(backend, words, prompt, args.repeat) for prompt in (OLD, PACKAGED)}
 
     if not args.skip_lime:
         lime_vs_one_by_one(backend, words, args.lime_samples or 10 * len(words))
+    if not args.skip_shap:
+        clf = LLMClassifier(backend, LABELS)
+        sampled_tokens(clf, "shap", words, int(np.argmax(clf.predict_proba([SENTENCE])[0])), shap_max_evals=500)
 
-    print(f"\nocclusion speed-up over captum LLMAttribution(FeatureAblation), text-last prompt: "
-          f"{ratios['classify_label_text_last']:.2f}x")
-    print(f"occlusion speed-up over captum LLMAttribution(FeatureAblation), packaged prompt: "
-          f"{ratios['classify_label']:.2f}x")
+    for prompt in (OLD, PACKAGED):
+        ratio, delta = runs[prompt]
+        name = f"packaged prompt {load_prompt(PACKAGED).id}" if prompt == PACKAGED else f"prompt {OLD}"
+        print(f"\nocclusion vs captum LLMAttribution(FeatureAblation), {name}: max |Δ score| {delta:.1e} "
+              f"(goal <= 1e-3), speed-up {ratio:.2f}x" + (" (goal >= 4)" if prompt == PACKAGED else ""), end="")
+    print()
 
 
-def occlusion_vs_captum(backend: Any, words: list[str], prompt: str, prompts_dir: str, repeat: int) -> float:
-    """captum FeatureAblation vs our occlusion on one prompt layout; returns captum time / ours."""
+def label_mass(backend: Any, prompt: str) -> None:
+    """Mean probability on the labels over REVIEWS, both label orders; tokens after the text."""
+    masses = []
+    for labels in (LABELS, LABELS[::-1]):
+        clf = LLMClassifier(backend, labels, prompt=prompt)
+        masses.append(clf.label_raw_kv(REVIEWS).sum(axis=1).mean())
+    full = backend.prompt_text(clf.messages(SENTENCE))
+    after = len(backend.tokenizer(full[full.index(SENTENCE) + len(SENTENCE) :], add_special_tokens=False)["input_ids"])
+    print(f"prompt {clf.prompt.id}: label mass {masses[0]:.3f} ({', '.join(LABELS)}), {masses[1]:.3f} "
+          f"({', '.join(LABELS[::-1])}), mean over {len(REVIEWS)} reviews; {after} tokens after the text")
+
+
+def occlusion_vs_captum(backend: Any, words: list[str], prompt: str, repeat: int) -> tuple[float, float]:
+    """captum FeatureAblation vs our occlusion on one prompt; returns (captum time / ours, max |Δ score|)."""
     from captum.attr import FeatureAblation, LLMAttribution, TextTemplateInput
 
     model, tokenizer = backend.hf_model, backend.tokenizer
-    ours = LLMClassifier(backend, LABELS, prompt=prompt, prompts_dir=prompts_dir, label_forms="exact", normalize=False)
+    ours = LLMClassifier(backend, LABELS, prompt=prompt, label_forms="exact", normalize=False)
     raw = ours.predict_proba([SENTENCE])[0]
     target = int(np.argmax(raw))
     label = LABELS[target]
@@ -117,7 +135,7 @@ def occlusion_vs_captum(backend: Any, words: list[str], prompt: str, prompts_dir
     print(f"\nprompt {ours.prompt.id}: target {label!r} (p = {raw[target]:.4f}, tokens {ids})")
 
     def prompt_of(*values: str) -> str:
-        return backend._prompt_text(ours.messages(" ".join(v for v in values if v)))  # type: ignore[attr-defined]
+        return backend.prompt_text(ours.messages(" ".join(v for v in values if v)))
 
     # Both sides must see the same token ids, for the text and for a perturbation of it.
     for kept in (words, words[1:], words[:7] + words[8:]):
@@ -151,7 +169,7 @@ def occlusion_vs_captum(backend: Any, words: list[str], prompt: str, prompts_dir
           f"(~{(len(words) + 1) * (prompt_len + 1)} tokens, all positions projected to the vocabulary)")
     print(f"ours:   {t_ours:.2f} s, {a_ours.forward_passes} scorer call(s), {tokens_ours} tokens through the model")
 
-    return t_captum / t_ours
+    return t_captum / t_ours, float(delta.max())
 
 
 def lime_vs_one_by_one(backend: Any, words: list[str], samples: int) -> None:
@@ -163,7 +181,7 @@ def lime_vs_one_by_one(backend: Any, words: list[str], samples: int) -> None:
     plain = LLMClassifier(backend, LABELS, kv_prefix=False)
 
     t0 = time.perf_counter()
-    a = attribute_text("lime", clf.scorer(32), words, target, lime_samples=samples, seed=0, labels=LABELS)
+    a = sampled_tokens(clf, "lime", words, target, lime_samples=samples)
     t_ours = time.perf_counter() - t0
 
     display = " ".join(words)
@@ -190,6 +208,35 @@ def lime_vs_one_by_one(backend: Any, words: list[str], samples: int) -> None:
     print(f"\nLIME, {samples} samples, target {LABELS[target]!r}: ours {t_ours:.2f} s "
           f"({a.forward_passes} scorer batches) vs one call per sample {t_naive:.2f} s "
           f"-> {t_naive / t_ours:.2f}x; max |Δ weight| = {np.abs(naive - np.asarray(a.scores)).max():.1e}")
+
+
+def sampled_tokens(clf: LLMClassifier, method: str, words: list[str], target: int, **settings: Any) -> Any:
+    """One method through our scorer (batches of 32), printing the tokens it ran through the model
+    next to a plain batch's (every prompt in full) and to the fewest any prefix sharing could run
+    (each distinct prefix of every prompt computed once in the whole run: a trie of all samples)."""
+    batches: list[list[str]] = []
+
+    def forward(batch: list[Any]) -> np.ndarray:
+        batches.append([clf.join(t) for t in batch if t])
+        return clf.forward(batch)
+
+    assert clf._engine is not None
+    before = clf._engine.tokens_computed
+    t0 = time.perf_counter()
+    a = attribute_text(method, Scorer(forward=forward, batch_size=32, key=clf.join), words, target, seed=0,
+                       labels=LABELS, **settings)
+    seconds = time.perf_counter() - t0
+    ours = clf._engine.tokens_computed - before
+    full, prefixes = 0, set()
+    for text in (t for batch in batches for t in batch):
+        ids = tuple(clf._token_ids(clf.messages(text)))
+        full += len(ids)
+        prefixes.update(ids[:j] for j in range(1, len(ids) + 1))
+    n = sum(len(b) for b in batches)
+    print(f"\n{method}, {n} samples in {len(batches)} scorer batches, {seconds:.2f} s: tokens through the model: "
+          f"plain batch {full}, ours {ours} ({full / ours:.1f}x fewer), each distinct prefix once "
+          f"{len(prefixes)} ({ours / len(prefixes):.2f}x ours over that floor)")
+    return a
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ def timed_remote(url: str, batch: list[list[dict[str, str]]], concurrency: int,
                  cache: ResponseCache | None = None) -> tuple[float, OpenAIBackend]:
     backend = OpenAIBackend("smollm2", base_url=url, concurrency=concurrency, cache=cache)
     t0 = time.perf_counter()
-    backend.label_probabilities(batch, LABELS, prompt_id="classify_label@1")
+    backend.label_probabilities(batch, LABELS, prompt_id=load_prompt("classify_label").id)
     return time.perf_counter() - t0, backend
 
 

@@ -418,6 +418,32 @@ def test_prompt_files_load_render_and_can_be_overridden(tmp_path):
         load_prompt("nope")
 
 
+def test_a_pinned_prompt_version_loads_the_archived_wording(tmp_path):
+    """classify_label moved to version 2 (instruction first, "Answer:" after the input); a run that
+    recorded classify_label@1 can still load that exact wording, and a user's file still wins."""
+    current, old = load_prompt("classify_label"), load_prompt("classify_label@1")
+    assert current.id == "classify_label@2" and load_prompt("classify_label@2").path == current.path
+    assert old.id == "classify_label@1" and old.path.parent.name == "archive"
+    new_text = current.format(task="T", labels="a, b", input="X")[0]["content"]
+    old_text = old.format(task="T", labels="a, b", input="X")[0]["content"]
+    assert new_text.startswith("T Answer with exactly one of these labels: a, b.") and new_text.endswith("Input: X\nAnswer:")
+    assert old_text.startswith("T\n\nInput: X\n\n") and old_text.endswith("write nothing before it.")
+    assert "classify_label@1" not in list_prompts()
+    with pytest.raises(UserError, match="prompt 'classify_label' has no version '9' \\(found: 2\\)"):
+        load_prompt("classify_label@9")
+    with pytest.raises(UserError, match="invalid prompt name"):
+        load_prompt("classify_label@")
+    (tmp_path / "classify_label.yaml").write_text(
+        "name: classify_label\nversion: mine\nmessages:\n  - role: user\n    template: '{task} {labels} {input}'\n")
+    assert load_prompt("classify_label", tmp_path).id == "classify_label@mine"
+    assert load_prompt("classify_label@1", tmp_path).path == old.path  # the user's dir has no @1: the package's
+    (tmp_path / "archive").mkdir()
+    (tmp_path / "archive" / "classify_label@1.yaml").write_text(
+        "name: classify_label\nversion: '2'\nmessages:\n  - role: user\n    template: '{input}'\n")
+    with pytest.raises(UserError, match="prompt version '2' must match the file name's '1'"):
+        load_prompt("classify_label@1", tmp_path)
+
+
 def test_label_parsing_and_top_logprob_matching():
     assert parse_label("  **Positive** because", LABELS) == 0
     assert parse_label("I think it is negative.", LABELS) == 1

@@ -169,6 +169,58 @@ def test_occlusion_runs_padded_batches_never_one_prompt_per_pass(smollm2, plain_
     assert a.scores == pytest.approx(list(plain_probs[0, 1] - plain_probs[1:, 1]), abs=1e-4)
 
 
+def test_packaged_prompt_ends_with_the_text_and_leaves_more_label_mass(smollm2) -> None:  # type: ignore[no-untyped-def]
+    """classify_label@2 puts the instruction before the text: perturbations recompute only what
+    follows their first change (9 tokens after the text, not v1's 32), and SmolLM2 puts more of
+    its probability on the labels. Provenance records which version scored."""
+    new, old = LLMClassifier(smollm2, LABELS), LLMClassifier(smollm2, LABELS, prompt="classify_label@1")
+    assert (new.describe()["prompt"], old.describe()["prompt"]) == ("classify_label@2", "classify_label@1")
+    text = " ".join(OCCLUDE)
+
+    def after_text(clf: LLMClassifier) -> int:
+        full = smollm2.prompt_text(clf.messages(text))
+        return len(smollm2.tokenizer(full[full.index(text) + len(text) :], add_special_tokens=False)["input_ids"])
+
+    assert (after_text(new), after_text(old)) == (9, 32)
+    reviews = ["What a masterpiece of cinema.", "I want my money back.", text, "The plot was dull."]
+    assert new.label_raw_kv(reviews).sum(axis=1).mean() > 1.5 * old.label_raw_kv(reviews).sum(axis=1).mean()
+    tokens = {}
+    for clf in (new, old):
+        attribute_text("occlusion", clf.scorer(), OCCLUDE, 1)
+        call = smollm2.calls[-1]
+        assert call.prompt_name == "classify_label" and call.prompt_version == clf.prompt.version
+        tokens[clf.prompt.version] = call.params["tokens_computed"]
+    assert tokens["2"] < 0.5 * tokens["1"]  # measured 66 vs 181
+
+
+def test_forest_shares_branches_after_the_same_start_and_lists_ancestors_first() -> None:
+    from verbalize.adapters.llm.local.prefix import _forest
+
+    # rows 0-2 leave the anchor at position 3 and share "7" (and rows 0-1 "7 8"); row 3 leaves it at 4
+    tokens, positions, roots, end, paths = _forest([[7, 8, 9], [7, 8, 5], [7, 1], [7, 8]], [3, 3, 3, 4])
+    assert tokens == [7, 1, 8, 5, 9, 7, 8] and positions == [3, 4, 4, 5, 5, 4, 5]
+    assert roots == [3, 3, 3, 3, 3, 4, 4] and end == [5, 2, 5, 4, 5, 7, 7]
+    assert paths == [[0, 2, 4], [0, 2, 3], [0, 1], [5, 6]]
+
+
+def test_shared_prefix_path_computes_each_distinct_prefix_once(smollm2) -> None:  # type: ignore[no-untyped-def]
+    """LIME-like samples (several words dropped) through a fresh engine: the tokens it runs are
+    exactly the distinct prefixes of the prompts, none twice and no padding."""
+    clf = LLMClassifier(smollm2, ["positive", "negative"], label_forms="exact", normalize=False)
+    words = "the food was really good and the staff kind".split()
+    keep = [[1] * 9, [1, 1, 0, 1, 1, 1, 1, 1, 1], [1, 1, 0, 1, 1, 0, 1, 1, 1], [1, 1, 0, 1, 0, 1, 1, 1, 1],
+            [0, 1, 1, 1, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1, 0, 0, 1]]
+    texts = [" ".join(w for w, k in zip(words, row, strict=True) if k) for row in keep]
+    raw = clf.label_raw_kv(texts)
+    prompts = [clf._token_ids(clf.messages(t)) for t in texts]
+    assert len(smollm2.tokenizer("positive", add_special_tokens=False)["input_ids"]) == 1  # one job per prompt
+    distinct = {tuple(p[:j]) for p in prompts for j in range(1, len(p) + 1)}
+    assert smollm2.calls[-1].params["tokens_computed"] == len(distinct) < sum(map(len, prompts)) // 3
+    assert raw.shape == (len(texts), 2)
+    shared = LLMClassifier(smollm2, LABELS).predict_proba(texts)  # branches shared after the first change
+    assert shared == pytest.approx(LLMClassifier(smollm2, LABELS, kv_prefix=False).predict_proba(texts), abs=1e-4)
+
+
 def test_stated_probabilities_follow_huang_et_al() -> None:
     assert stated_probabilities("positive, 0.9", LABELS) == pytest.approx([0.1, 0.9])
     assert stated_probabilities("Negative (85%)", LABELS) == pytest.approx([0.85, 0.15])

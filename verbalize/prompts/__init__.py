@@ -5,6 +5,10 @@ Prompts live in files, not in code, so that every output can record exactly whic
 `load_prompt(name, prompts_dir=...)` (or `llm.prompts_dir` in the config) at a directory, and a file
 there wins over the packaged one of the same name. Adding a prompt is adding a file.
 
+A changed wording gets a new version and the old file moves to `archive/<name>@<version>.yaml`, so
+`load_prompt("name@version")` still gives the exact wording an earlier output recorded: a pinned
+run stays reproducible after the packaged default moves on.
+
 File format (`<name>.yaml`):
 
     name: classify_label          # must equal the file name's stem
@@ -31,6 +35,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from verbalize.core.errors import UserError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+ARCHIVE = "archive"
+"""Subfolder (of the package, or of a prompts_dir) holding earlier versions as `<name>@<version>.yaml`."""
 
 _ROLE_OF_TYPE = {"system": "system", "human": "user", "ai": "assistant"}
 
@@ -115,8 +121,11 @@ def _read(path: Path) -> Prompt:
         first = e.errors()[0]
         loc = ".".join(str(p) for p in first["loc"]) or "file"
         raise UserError(f"{path}: invalid prompt at '{loc}': {first['msg']}") from e
-    if spec.name != path.stem:
-        raise UserError(f"{path}: prompt name '{spec.name}' must match the file name '{path.stem}'")
+    stem, pinned, version = path.stem.partition("@")
+    if spec.name != stem:
+        raise UserError(f"{path}: prompt name '{spec.name}' must match the file name '{stem}'")
+    if pinned and spec.version != version:
+        raise UserError(f"{path}: prompt version '{spec.version}' must match the file name's '{version}'")
     try:
         return Prompt(spec, path)
     except (ValueError, KeyError) as e:
@@ -124,17 +133,31 @@ def _read(path: Path) -> Prompt:
 
 
 def load_prompt(name: str, prompts_dir: str | os.PathLike[str] | None = None) -> Prompt:
-    """Load prompt `name`, looking first in `prompts_dir` (when given), then in the package."""
-    if not name or "/" in name or "\\" in name or name.startswith("."):
+    """Load prompt `name`, looking first in `prompts_dir` (when given), then in the package.
+
+    `name@version` asks for that exact version: the current file when its version matches, else
+    `archive/name@version.yaml` (the user's directory first, then the package's).
+    """
+    base, pinned, version = name.partition("@")
+    if not base or "/" in name or "\\" in name or base.startswith(".") or (pinned and not version):
         raise UserError(f"invalid prompt name {name!r}")
     if prompts_dir is not None and not Path(prompts_dir).expanduser().is_dir():
         raise UserError(f"{prompts_dir}: prompts directory not found")
+    seen: list[str] = []
     for d in _dirs(prompts_dir):
-        for ext in (".yaml", ".yml"):
-            path = d / f"{name}{ext}"
-            if path.is_file():
-                return _read(path)
-    raise UserError(f"prompt '{name}' not found (available: {', '.join(list_prompts(prompts_dir))})")
+        places = [d / base] + ([d / ARCHIVE / name] if pinned else [])
+        for stem in places:
+            for ext in (".yaml", ".yml"):
+                path = stem.with_name(stem.name + ext)
+                if not path.is_file():
+                    continue
+                prompt = _read(path)
+                if not pinned or prompt.version == version:
+                    return prompt
+                seen.append(prompt.version)
+    if pinned and seen:
+        raise UserError(f"prompt '{base}' has no version {version!r} (found: {', '.join(dict.fromkeys(seen))})")
+    raise UserError(f"prompt '{base}' not found (available: {', '.join(list_prompts(prompts_dir))})")
 
 
 def list_prompts(prompts_dir: str | os.PathLike[str] | None = None) -> list[str]:
@@ -149,4 +172,4 @@ def list_prompts(prompts_dir: str | os.PathLike[str] | None = None) -> list[str]
     return sorted(names)
 
 
-__all__ = ["Prompt", "PromptSpec", "load_prompt", "list_prompts", "PACKAGE_DIR"]
+__all__ = ["ARCHIVE", "Prompt", "PromptSpec", "load_prompt", "list_prompts", "PACKAGE_DIR"]

@@ -107,7 +107,7 @@ class TextStudy:
         if classifier is None:
             from verbalize.adapters.text import LLMClassifier
 
-            classifier = LLMClassifier(self.backend, opts.labels, task_prompt=opts.task_prompt)
+            classifier = LLMClassifier(self.backend, opts.labels, task_prompt=opts.task_prompt, prompts_dir=prompts_dir)
         self.classifier = classifier
         if list(self.classifier.labels) != opts.labels:
             raise UserError(f"the classifier's labels {list(self.classifier.labels)} differ from the study's {opts.labels}")

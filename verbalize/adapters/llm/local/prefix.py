@@ -24,20 +24,39 @@ def _shared_lengths(seqs: np.ndarray, lengths: np.ndarray, anchor: Sequence[int]
     return np.minimum(np.cumprod(eq, axis=1).sum(axis=1), lengths)
 
 
-def _buckets(sizes: Sequence[int], overhead: int) -> list[list[int]]:
-    """Split rows into passes that waste little padding: indices grouped so that
-    sum over passes of (rows x longest row + overhead) is smallest (exact DP over rows sorted by size)."""
-    order = sorted(range(len(sizes)), key=lambda i: sizes[i])
-    s = [sizes[i] for i in order]
-    best = [0] + [0] * len(s)
-    cut = [0] * (len(s) + 1)
-    for j in range(1, len(s) + 1):
-        best[j], cut[j] = min((best[i] + (j - i) * s[j - 1] + overhead, i) for i in range(j))
-    groups, j = [], len(s)
-    while j > 0:
-        groups.append(order[cut[j] : j])
-        j = cut[j]
-    return groups[::-1]
+def _forest(rows: Sequence[Sequence[int]], starts: Sequence[int]) -> tuple[list[int], list[int], list[int], list[int], list[list[int]]]:
+    """Rows' tokens from their start positions merged into a forest: rows that start at the same
+    position and agree so far share nodes, so each distinct (position, prefix) is one node.
+
+    Returns, over nodes in depth-first preorder: token, position, the start its tree hangs from,
+    and the end of its subtree (node j's ancestors are the i <= j with j < end[i]); and for each row
+    the node of each of its positions from its start. Inserting the rows in sorted order makes the
+    creation order a preorder.
+    """
+    order = sorted(range(len(rows)), key=lambda r: (starts[r], list(rows[r])))
+    children: dict[tuple[int, int], int] = {}
+    tokens: list[int] = []
+    positions: list[int] = []
+    roots: list[int] = []
+    parent: list[int] = []
+    paths: list[list[int]] = [[] for _ in rows]
+    for r in order:
+        node = -1 - starts[r]  # a tree per start position: the same token after another prefix is another node
+        for t, tok in enumerate(rows[r]):
+            key = (node, int(tok))
+            if key not in children:
+                children[key] = len(tokens)
+                tokens.append(int(tok))
+                positions.append(starts[r] + t)
+                roots.append(starts[r])
+                parent.append(node)
+            node = children[key]
+            paths[r].append(node)
+    end = [i + 1 for i in range(len(tokens))]
+    for j in range(len(tokens) - 1, -1, -1):
+        if parent[j] >= 0:
+            end[parent[j]] = max(end[parent[j]], end[j])
+    return tokens, positions, roots, end, paths
 
 
 class SharedPrefixLM:
@@ -54,19 +73,25 @@ class SharedPrefixLM:
        computed once (batch 1) and kept (a few anchors per model, least recently used dropped);
     2. row r reuses the anchor's first L_r positions, L_r = its common prefix with the anchor
        (short enough that the positions whose logits are read stay in the row's own part);
-    3. the rows' own parts go through the model right-padded, `[anchor KV[:Lc] | suffix]` with
-       attention mask `[1 for j < L_r, 0 up to Lc | suffix mask]` and position ids `L_r + t`;
-       the rows are grouped into passes of similar suffix length (`_buckets`), since padding
-       costs as much as real tokens;
-    4. logits come from each row's own last positions only (`logits_to_keep` as a (rows,
-       positions) index), never b x S x vocabulary.
+    3. the rows' own parts are merged into a forest (`_forest`): rows that branch off the anchor at
+       the same position and still agree share nodes, so every distinct prefix is computed once
+       (LIME's and SHAP's samples share more than their prefix with the anchor). The nodes go
+       through the model as ONE packed sequence, no padding, `[anchor KV | nodes]`, with position
+       ids = each node's position and a 4D mask: a node sees the anchor up to its tree's start and
+       its own ancestors. Rows are packed in sorted order, at most `MAX_PACKED_TOKENS` nodes a
+       pass, since masked attention still costs time over the whole square;
+    4. logits come from the nodes that are some row's last positions only (`logits_to_keep` as an
+       index), never sequence x vocabulary.
 
     Same tokens, same positions, same visible keys as the plain padded batch: the log-probabilities
-    agree up to float32 summation order (|Δ| ~ 1e-6).
+    agree up to float32 summation order (|Δ| ~ 1e-6). Against right-padded passes of similar rows
+    (the previous plan) this ran occlusion, LIME and SHAP 15-20% faster on SmolLM2 (1 CPU thread):
+    fewer tokens (no padding, shared branches) and fewer, larger matrix products.
     """
 
-    PASS_OVERHEAD_TOKENS = 8
-    """What one more forward pass costs, in padded tokens per pass (layer launches, cache copies)."""
+    MAX_PACKED_TOKENS = 768
+    """Nodes per packed pass: attention runs over the whole (nodes x nodes) square, mostly masked,
+    and its cost grows with the square while the useful work grows with the nodes."""
 
     def __init__(self, model: Any, pad_id: int, device: torch.device, max_anchors: int = 4) -> None:
         self.model = model
@@ -86,7 +111,10 @@ class SharedPrefixLM:
 
     def supported(self) -> bool:
         """True when the model's cache is plain full attention (no sliding windows, no linear
-        attention), which is what reusing an anchor's keys and values assumes."""
+        attention), which is what reusing an anchor's keys and values assumes, and its attention
+        takes an arbitrary 4D mask (sdpa or eager), which the packed forest needs."""
+        if getattr(self.model.config, "_attn_implementation", "sdpa") not in ("sdpa", "eager"):
+            return False
         from transformers import DynamicCache
         from transformers.cache_utils import DynamicLayer
 
@@ -128,7 +156,6 @@ class SharedPrefixLM:
         """For each (sequence, continuations): log p(continuation | what precedes it), summed over
         the continuation's tokens. Each sequence ends with all but the last token of each of its
         continuations (a prompt followed by a label minus its last token); continuations are non-empty."""
-        from transformers import DynamicCache
 
         lengths = np.array([len(s) for s, _ in jobs])
         caps = np.array([len(s) - max(len(f) for f in forms) for s, forms in jobs])
@@ -137,38 +164,71 @@ class SharedPrefixLM:
             seqs[r, : len(s)] = s
         anchor, shared = self._choose_anchor(seqs, caps, lengths)
         kv = self._anchor_kv(anchor) if len(anchor) else []
+        lc = int(shared.max())
+        kv = [(k[:, :, :lc], v[:, :, :lc]) for k, v in kv] if lc else []
         out: list[list[float]] = [[] for _ in jobs]
-        for rows in _buckets([int(lengths[r] - shared[r]) for r in range(len(jobs))], self.PASS_OVERHEAD_TOKENS):
-            b = len(rows)
-            lc = int(shared[rows].max())
-            suffix = [jobs[r][0][int(shared[r]) :] for r in rows]
-            width = max(len(s) for s in suffix)
-            keep = max(len(f) for r in rows for f in jobs[r][1])
-            ids = torch.full((b, width), self.pad_id, dtype=torch.long)
-            mask = torch.zeros((b, width), dtype=torch.long)
-            for i, s in enumerate(suffix):
-                ids[i, : len(s)] = torch.tensor(s)
-                mask[i, : len(s)] = 1
-            starts = torch.tensor([int(shared[r]) for r in rows]).unsqueeze(1)
-            positions = starts + torch.arange(width).unsqueeze(0)
-            visible = (torch.arange(lc).unsqueeze(0) < starts).long()
-            ends = torch.tensor([len(s) for s in suffix]).unsqueeze(1)
-            read = (ends - keep + torch.arange(keep).unsqueeze(0)).clamp(min=0)  # each row's last `keep` positions
-            kwargs: dict[str, Any] = {}
-            if lc:
-                kwargs[self._cache_arg] = DynamicCache(
-                    ddp_cache_data=[(k[:, :, :lc].expand(b, -1, -1, -1), v[:, :, :lc].expand(b, -1, -1, -1)) for k, v in kv],
-                    config=self.model.config)
-            logits = self.model(input_ids=ids.to(self.device), attention_mask=torch.cat([visible, mask], 1).to(self.device),
-                                position_ids=positions.to(self.device), use_cache=bool(lc),
-                                logits_to_keep=read.to(self.device), **kwargs).logits
-            self.forward_passes += 1
-            self.tokens_computed += b * width
-            logp = torch.log_softmax(logits.double(), dim=-1)  # (b, keep, vocab)
-            for i, r in enumerate(rows):
-                sums = []
-                for form in jobs[r][1]:
-                    picked = logp[i, keep - len(form) :]
-                    sums.append(float(picked.gather(1, torch.tensor(form, device=picked.device).unsqueeze(1)).sum()))
+        for rows in self._passes(jobs, [int(x) for x in shared]):
+            for r, sums in zip(rows, self._packed([jobs[r] for r in rows], shared[rows], kv), strict=True):
                 out[r] = sums
+        return out
+
+    def _passes(self, jobs: list[tuple[list[int], list[list[int]]]], starts: list[int]) -> list[list[int]]:
+        """Rows in sorted order, cut into passes of at most MAX_PACKED_TOKENS forest nodes (in sorted
+        order a row adds its length minus its common prefix with the row before it)."""
+        order = sorted(range(len(jobs)), key=lambda r: (starts[r], jobs[r][0][starts[r] :]))
+        passes: list[list[int]] = [[]]
+        size = 0
+        prev: tuple[int, list[int]] = (-1, [])
+        for r in order:
+            own = jobs[r][0][starts[r] :]
+            common = 0
+            if prev[0] == starts[r]:
+                while common < min(len(own), len(prev[1])) and own[common] == prev[1][common]:
+                    common += 1
+            if passes[-1] and size + len(own) - common > self.MAX_PACKED_TOKENS:
+                passes.append([])
+                size, common = 0, 0
+            passes[-1].append(r)
+            size += len(own) - common
+            prev = (starts[r], own)
+        return passes
+
+    def _packed(self, jobs: list[tuple[list[int], list[list[int]]]], shared: np.ndarray,
+                kv: list[tuple[torch.Tensor, torch.Tensor]]) -> list[list[float]]:
+        """Every row's own part in ONE forward pass, as a forest: rows that agree after the anchor
+        share nodes, each node is one position of one packed sequence, and it sees the anchor's
+        keys up to its tree's start and its ancestors in the forest (a 4D attention mask).
+        No padding, each distinct prefix computed once."""
+        from transformers import DynamicCache
+
+        starts = [int(x) for x in shared]
+        tokens, positions, roots, end, paths = _forest([s[a:] for (s, _), a in zip(jobs, starts, strict=True)], starts)
+        n, la = len(tokens), (int(kv[0][0].shape[2]) if kv else 0)
+        idx = torch.arange(n)
+        own = (idx.unsqueeze(0) <= idx.unsqueeze(1)) & (idx.unsqueeze(1) < torch.tensor(end).unsqueeze(0))
+        past = torch.arange(la).unsqueeze(0) < torch.tensor(roots).unsqueeze(1)
+        mask = torch.cat([past, own], 1)[None, None]
+        if getattr(self.model.config, "_attn_implementation", "sdpa") != "sdpa":
+            mask = torch.zeros(mask.shape, dtype=self.model.dtype).masked_fill(~mask, torch.finfo(self.model.dtype).min)
+        read: dict[int, int] = {}
+        for r, (s, forms) in enumerate(jobs):
+            for form in forms:
+                for t in range(len(s) - len(form), len(s)):
+                    read.setdefault(paths[r][t - starts[r]], len(read))
+        kwargs: dict[str, Any] = {}
+        if la:
+            kwargs[self._cache_arg] = DynamicCache(ddp_cache_data=[(k, v) for k, v in kv], config=self.model.config)
+        logits = self.model(input_ids=torch.tensor([tokens], device=self.device), attention_mask=mask.to(self.device),
+                            position_ids=torch.tensor([positions], device=self.device), use_cache=bool(la),
+                            logits_to_keep=torch.tensor(list(read), device=self.device), **kwargs).logits
+        self.forward_passes += 1
+        self.tokens_computed += n
+        logp = torch.log_softmax(logits[0].double(), dim=-1)  # (read nodes, vocab)
+        out: list[list[float]] = []
+        for r, (s, forms) in enumerate(jobs):
+            sums = []
+            for form in forms:
+                at = [read[paths[r][t - starts[r]]] for t in range(len(s) - len(form), len(s))]
+                sums.append(float(logp[at, form].sum()))
+            out.append(sums)
         return out
