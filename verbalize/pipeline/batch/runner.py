@@ -174,6 +174,25 @@ class _Worker:
         return process_one(self.processor, item)
 
 
+def ray_connect(address: str | None, *, workers: int, object_store_mb: int = 256) -> bool:
+    """Join the Ray cluster at `address`, or start a local one with `workers` CPUs; True when
+    started here (the caller shuts it down). Unreachable or refused: one `UserError` line."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": False}
+    try:
+        if address and address != "local":
+            ray.init(address=address, **options)
+        else:
+            ray.init(address="local", num_cpus=workers, object_store_memory=object_store_mb * 1024 * 1024, **options)
+    except (ConnectionError, RuntimeError, ValueError) as e:
+        raise UserError(f"cannot start or reach Ray{f' at {address}' if address else ''}: "
+                        f"{str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}") from None
+    return True
+
+
 def _run_ray(kind: str, config: Config, items: list[WorkItem], handle: Handle, ready: Callable[[], None], *,
              workers: int, address: str | None, object_store_mb: int, start_timeout_s: float = 900.0) -> None:
     try:
@@ -183,20 +202,7 @@ def _run_ray(kind: str, config: Config, items: list[WorkItem], handle: Handle, r
     except ModuleNotFoundError as e:
         raise UserError("--engine ray needs Ray: pip install 'verbalize[ray]'") from e
 
-    started_here = False
-    if not ray.is_initialized():
-        options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING,
-                                   "log_to_driver": False}
-        try:
-            if address:
-                ray.init(address=address, **options)
-            else:
-                ray.init(address="local", num_cpus=workers, object_store_memory=object_store_mb * 1024 * 1024,
-                         **options)
-        except (ConnectionError, RuntimeError, ValueError) as e:
-            raise UserError(f"cannot start or reach Ray{f' at {address}' if address else ''}: "
-                            f"{str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}") from None
-        started_here = True
+    started_here = ray_connect(address, workers=workers, object_store_mb=object_store_mb)
     actors: list[Any] = []
     try:
         actor_class = ray.remote(num_cpus=1)(_Worker)
