@@ -167,7 +167,9 @@ def _serve_and_explain(tmp_path: Path, *flags: str, clients: int = 3) -> dict[st
         return {**health, "after": httpx.get(f"{base}/healthz").json()}
     finally:
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=120) in (0, -signal.SIGTERM)
+        # uvicorn re-raises the signal it caught after a graceful shutdown: -SIGTERM, or exit
+        # status 15 where Ray's driver handler (installed by ray.init) takes it.
+        assert proc.wait(timeout=120) in (0, -signal.SIGTERM, signal.SIGTERM)
 
 
 def test_workers_2_serves_requests_from_two_model_processes(tmp_path: Path) -> None:

@@ -53,8 +53,8 @@ class RayModels:
         self.slots = replicas
         try:
             serve.start(proxy_location="Disabled")  # the front is `verbalize serve`; Serve needs no HTTP proxy
-            deployment = serve.deployment(ImageModelReplica, name="image-models", num_replicas=replicas,
-                                          ray_actor_options={"num_cpus": 1}, max_ongoing_requests=1)
+            deployment = serve.deployment(name="image-models", num_replicas=replicas, ray_actor_options={"num_cpus": 1},
+                                          max_ongoing_requests=1)(ImageModelReplica)
             self._handle = serve.run(deployment.bind(config.model_dump(mode="json")), name=APP_NAME,
                                      route_prefix=None)
             self.model_name = str(self._handle.model_name.remote().result(timeout_s=START_TIMEOUT_S))

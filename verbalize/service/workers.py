@@ -4,7 +4,8 @@ Each worker is a spawned process that loads the image models once and then expla
 the micro-batcher sends it over a pipe, one at a time; the front keeps the HTTP server, the
 admission gate and the jobs (one store). Spawned, not forked: the front has threads (uvicorn, the
 batcher, the job worker) and torch does not survive a fork with them. Each worker gets the
-machine's cores divided by N as torch threads, so N workers do not fight over the same cores.
+machine's cores ($OMP_NUM_THREADS when set) divided by N as torch threads, so N workers do not
+fight over the same cores.
 
 A worker that dies fails the batch it was running (those requests get a 500 naming it) and is
 started again for the next batch.
@@ -75,6 +76,12 @@ def _worker_main(config: Config, threads: int, conn: Connection) -> None:
         conn.send(outcomes)
 
 
+def thread_budget() -> int:
+    """The torch threads the service may use in all: $OMP_NUM_THREADS when set, else every core."""
+    value = os.environ.get("OMP_NUM_THREADS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1)
+
+
 class _Worker:
     """One spawned model process and the front's end of its pipe."""
 
@@ -115,7 +122,7 @@ class ProcessModels:
         self.config = config
         self.slots = workers
         self._ctx = mp.get_context("spawn")
-        self._threads = max(1, (os.cpu_count() or 1) // workers)
+        self._threads = max(1, thread_budget() // workers)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
