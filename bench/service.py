@@ -1,9 +1,10 @@
 """Service throughput and latency at 1, 4 and 16 concurrent clients: today's path vs micro-batching.
 
 Each configuration is a real `verbalize serve` process on loopback (the defaults: Grad-CAM, GrabCut,
-template), started, warmed up with one request per model slot, then loaded by 1, 4 and 16 clients
-in turn; every client sends its requests one after another (a closed loop), so the latencies
-include the queueing a client would see. The load generator is this process (asyncio + httpx).
+template). All are started and warmed up (one request per model slot) first; then each load level
+(1, 4, 16 clients) runs on each configuration in turn, so that on a shared machine a slow spell
+hits all of them alike. Every client sends its requests one after another (a closed loop), so the
+latencies include the queueing a client would see. The load generator is this process (asyncio + httpx).
 
 - today:   `--max-batch 1`, one request at a time through one model copy (the code path before
            the micro-batcher; also what batching off gives);
@@ -76,45 +77,38 @@ async def _load(base: str, images: list[Path], clients: int, headers: dict[str, 
         return answers, time.perf_counter() - t0
 
 
-def measure(name: str, flags: list[str], images: list[Path], requests: dict[int, int], threads: int,
-            slots: int) -> dict[int, Level]:
-    """Start `verbalize serve FLAGS`, warm it up, and run every load level against it."""
+def start(flags: list[str], runs: Path, threads: int) -> tuple[subprocess.Popen[bytes], str]:
+    """`verbalize serve FLAGS` on a free port; returns once its models are loaded."""
     import httpx
 
-    token = os.environ.get("VERBALIZE_API_TOKEN")
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-    with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "verbalize.cli", "serve", "--port", str(port), "--runs-dir", str(Path(tmp) / "runs"),
-             "--max-concurrency", "64", "--log-level", "warning", *flags],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "verbalize.cli", "serve", "--port", str(port), "--runs-dir", str(runs),
+         "--max-concurrency", "64", "--log-level", "warning", *flags],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 600
+    while True:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"verbalize serve {' '.join(flags)} did not start")
         try:
-            deadline = time.monotonic() + 600
-            while True:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{name}: the service did not start")
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).json().get("status") == "ok":
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.3)
-            asyncio.run(_load(base, images[:slots], slots, headers))  # warm-up: every model copy once
-            out = {}
-            for clients in LEVELS:
-                answers, seconds = asyncio.run(_load(base, images[: requests[clients]], clients, headers))
-                ok = [t for status, t in answers if status == 200]
-                out[clients] = Level(clients, len(ok), len(answers) - len(ok), seconds, ok)
-                print(f"  {name:22s} {clients:2d} clients: {out[clients].per_minute:6.1f} images/min   "
-                      f"p50 {out[clients].percentile(50):5.1f} s   p95 {out[clients].percentile(95):5.1f} s   "
-                      f"({len(ok)} ok, {len(answers) - len(ok)} failed, {seconds:.1f} s)", flush=True)
-            return out
-        finally:
-            proc.terminate()
-            proc.wait(timeout=120)
+            if httpx.get(f"{base}/healthz", timeout=2).json().get("status") == "ok":
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+
+
+def measure(name: str, base: str, images: list[Path], clients: int, headers: dict[str, str]) -> Level:
+    answers, seconds = asyncio.run(_load(base, images, clients, headers))
+    ok = [t for status, t in answers if status == 200]
+    level = Level(clients, len(ok), len(answers) - len(ok), seconds, ok)
+    print(f"  {name:22s} {clients:2d} clients: {level.per_minute:6.1f} images/min   p50 {level.percentile(50):5.1f} s   "
+          f"p95 {level.percentile(95):5.1f} s   ({level.ok} ok, {level.failed} failed, {seconds:.1f} s, "
+          f"load average {os.getloadavg()[0]:.1f})", flush=True)
+    return level
 
 
 def main() -> None:
@@ -129,13 +123,29 @@ def main() -> None:
     print(f"service, POST /v1/explain/image (Grad-CAM, GrabCut, template; the sample photos); {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}; {args.threads} torch thread(s) per server, "
           f"{per_worker} per process with --workers {args.workers}", flush=True)
-    with tempfile.TemporaryDirectory(prefix="bench-images-") as tmp:
+    token = os.environ.get("VERBALIZE_API_TOKEN")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    configs = {"today (--max-batch 1)": (["--max-batch", "1"], 1),
+               "batched": ([], 1),
+               f"batched --workers {args.workers}": (["--workers", str(args.workers)], args.workers)}
+    results: dict[str, dict[int, Level]] = {name: {} for name in configs}
+    servers: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
         images = sorted(make_images(Path(tmp) / "images", max(max(args.requests), args.workers)).iterdir())
-        configs = {"today (--max-batch 1)": (["--max-batch", "1"], 1),
-                   "batched": ([], 1),
-                   f"batched --workers {args.workers}": (["--workers", str(args.workers)], args.workers)}
-        results = {name: measure(name, flags, images, requests, args.threads, slots)
-                   for name, (flags, slots) in configs.items()}
+        try:
+            # All servers up (idle ones cost no CPU), warmed up, then each load level on each in
+            # turn: on a shared machine a slow spell then hits every configuration alike.
+            for n, (name, (flags, slots)) in enumerate(configs.items()):
+                servers[name] = start(flags, Path(tmp) / f"runs-{n}", args.threads)
+                asyncio.run(_load(servers[name][1], images[:slots], slots, headers))  # every model copy once
+            for clients in LEVELS:
+                for name in configs:
+                    results[name][clients] = measure(name, servers[name][1], images[: requests[clients]], clients,
+                                                     headers)
+        finally:
+            for proc, _ in servers.values():
+                proc.terminate()
+                proc.wait(timeout=120)
     today = results["today (--max-batch 1)"][16].per_minute
     for name, levels in results.items():
         if name.startswith("batched"):

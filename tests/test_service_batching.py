@@ -6,6 +6,7 @@ Real models throughout (the shared `image_service()`); batches are seen in the p
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -176,6 +177,46 @@ def test_workers_2_serves_requests_from_two_model_processes(tmp_path: Path) -> N
     health = _serve_and_explain(tmp_path, "--workers", "2", "--max-batch", "4")
     assert health["model"] == "efficientnet-lite0" and health["model_slots"] == 2
     assert health["after"]["batches"] >= 2  # three requests spread over the two idle workers
+
+
+def _model_workers(server_pid: int) -> list[int]:
+    """The spawned model processes of `verbalize serve --workers N` (children running spawn_main)."""
+    pids = []
+    for child in Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split():
+        cmdline = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+        if b"spawn_main" in cmdline:
+            pids.append(int(child))
+    return pids
+
+
+def test_a_model_worker_that_dies_fails_its_batch_and_is_replaced(tmp_path: Path) -> None:
+    port = free_port()
+    proc = serve_process(port, tmp_path / "runs", "--workers", "2", config={"facts": {"curve_steps": 4}})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base, timeout=600, proc=proc)
+        workers = _model_workers(proc.pid)
+        assert len(workers) == 2
+        answer: dict[str, httpx.Response] = {}
+        running = threading.Thread(target=lambda: answer.setdefault("r", httpx.post(
+            f"{base}/v1/explain/image", timeout=600, files={"file": ("chelsea.png", _image("chelsea"), "image/png")})))
+        running.start()
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{base}/healthz").json()["batches"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in workers:  # whichever of the two runs the batch
+            os.kill(pid, signal.SIGKILL)
+        running.join(timeout=600)
+        assert answer["r"].status_code == 500
+        assert answer["r"].json() == {"error": "internal error; the server log has the details"}
+        again = httpx.post(f"{base}/v1/explain/image", timeout=600,
+                           files={"file": ("coffee.png", _image("coffee"), "image/png")})
+        assert again.status_code == 200, again.text
+        assert again.json()["explanation"]["prediction"]["label"] == "espresso"
+        assert len(_model_workers(proc.pid)) == 2 and not set(_model_workers(proc.pid)) & set(workers)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=120) in (0, -signal.SIGTERM)
 
 
 def test_ray_serve_replicas_serve_requests(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -96,7 +96,6 @@ class MicroBatcher:
         self._slots = threading.Semaphore(models.slots)
         self._idle = models.slots  # slots not running a batch (the dispatcher's count, under _cond)
         self._closed = False
-        self._runner = ThreadPoolExecutor(models.slots, thread_name_prefix="verbalize-batch")
         self._thread = threading.Thread(target=self._dispatch, name="verbalize-batcher", daemon=True)
         self._thread.start()
 
@@ -116,7 +115,8 @@ class MicroBatcher:
         return request.future
 
     def close(self) -> None:
-        """Stop taking requests; those still queued get `ServiceStopping`; running batches finish."""
+        """Stop taking requests; those still queued get `ServiceStopping` (503). Running batches are
+        not waited for: their requests are closed with the server."""
         with self._cond:
             self._closed = True
             left = list(self._queue)
@@ -127,7 +127,6 @@ class MicroBatcher:
                 r.future.set_exception(ServiceStopping("the service is stopping; retry later"))
         self._slots.release()  # wake the dispatcher if it waits for a slot
         self._thread.join(timeout=5)
-        self._runner.shutdown(wait=True)
 
     def _dispatch(self) -> None:
         while True:
@@ -135,7 +134,9 @@ class MicroBatcher:
             batch = self._gather()
             if batch is None:
                 return
-            self._runner.submit(self._run, batch)
+            # A daemon thread per batch (at most `slots` at once): a batch still running when the
+            # server stops does not hold the process up past its grace period.
+            threading.Thread(target=self._run, args=(batch,), name="verbalize-batch", daemon=True).start()
 
     def _gather(self) -> list[_Request] | None:
         """The oldest request and up to `max_batch - 1` more with its options, waiting at most the

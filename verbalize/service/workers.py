@@ -7,8 +7,8 @@ batcher, the job worker) and torch does not survive a fork with them. Each worke
 machine's cores ($OMP_NUM_THREADS when set) divided by N as torch threads, so N workers do not
 fight over the same cores.
 
-A worker that dies fails the batch it was running (those requests get a 500 naming it) and is
-started again for the next batch.
+A worker that dies fails the batch it was running (those requests get a 500; the server log names
+the exit code) and is started again; one found dead while idle is replaced before it gets a batch.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import os
 import pickle
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
@@ -32,6 +33,8 @@ log = logging.getLogger("verbalize.service.workers")
 
 START_TIMEOUT_S = 600.0
 """How long a worker may take to load the models (spawning imports torch afresh)."""
+STOP_GRACE_S = 3.0
+"""How long the workers get to leave when the service stops; a batch still running is cut off."""
 
 
 def portable(outcome: Any) -> Any:
@@ -103,12 +106,15 @@ class _Worker:
             raise UserError(f"a model worker could not load the models: {detail}")
         return str(detail)
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> None:
         try:
             self.conn.send(None)
         except OSError:
             pass
-        self.process.join(timeout=10)
+
+    def stop(self, deadline: float) -> None:
+        """Wait until `deadline` (monotonic) for the worker to leave, then kill it (a batch in the middle)."""
+        self.process.join(timeout=max(0.0, deadline - time.monotonic()))
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
@@ -126,6 +132,7 @@ class ProcessModels:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
+        self._closed = False
         started = [self._start() for _ in range(workers)]
         try:
             names = {w.wait_ready() for w in started}
@@ -144,19 +151,30 @@ class ProcessModels:
 
     def run(self, options: ExplainOptions, uploads: Sequence[Upload]) -> list[Outcome]:
         worker = self._idle.get()
+        while not worker.process.is_alive():  # died while idle: replaced, and the batch goes elsewhere
+            self._replace(worker)
+            worker = self._idle.get()
         try:
             worker.conn.send((options, list(uploads)))
             outcomes: list[Outcome] = worker.conn.recv()
         except (EOFError, OSError):
-            code = worker.process.exitcode
-            log.error("a model worker died (exit code %s); starting another", code)
-            with self._lock:
-                self._all.remove(worker)
-            replacement = self._start()
-            threading.Thread(target=self._when_ready, args=(replacement,), daemon=True).start()
+            code = self._replace(worker)
             raise RuntimeError(f"the model worker running this batch died (exit code {code})") from None
         self._idle.put(worker)
         return outcomes
+
+    def _replace(self, worker: _Worker) -> int | None:
+        """Start a worker in place of a dead one (it joins the idle ones once loaded); its exit code."""
+        worker.process.join(timeout=5)
+        code = worker.process.exitcode
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the service stopped while this batch ran")
+            self._all.remove(worker)
+        log.error("a model worker died (exit code %s); starting another", code)
+        replacement = self._start()
+        threading.Thread(target=self._when_ready, args=(replacement,), daemon=True).start()
+        return code
 
     def _when_ready(self, worker: _Worker) -> None:
         try:
@@ -168,6 +186,10 @@ class ProcessModels:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             workers, self._all = list(self._all), []
         for w in workers:
-            w.stop()
+            w.ask_to_stop()
+        deadline = time.monotonic() + STOP_GRACE_S
+        for w in workers:
+            w.stop(deadline)

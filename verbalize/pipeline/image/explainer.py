@@ -1,7 +1,9 @@
 """The image journey, top to bottom: classify, attribute, segment, fact sheet, words, checks.
 
 `ImageExplainer` loads the models once (classifier, segmenter, language models) so many images
-reuse them; `explain_image` is the one-call API.
+reuse them; `explain` runs one image (`prepare`, then `finish`), `explain_many` several with the
+model's passes shared between them (explain_images, the service's micro-batches); `explain_image`
+is the one-call API.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from verbalize.adapters.vision import ImageClassifier, as_classifier, load_classifier
+from verbalize.adapters.vision import Geometry, ImageClassifier, as_classifier, load_classifier
 from verbalize.core.config import Config
 from verbalize.core.scoring import ProgressFn, Scorer
 from verbalize.core.types import Attribution, Prediction, Provenance
@@ -102,7 +104,7 @@ class Prepared:
 
     info: ImageInfo
     image: np.ndarray
-    geometry: Any
+    geometry: Geometry
     view: np.ndarray
     scorer: Scorer[np.ndarray]
     prediction: Prediction
