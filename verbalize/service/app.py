@@ -1,9 +1,11 @@
 """The HTTP service: explain an image (or a text) per request, run batches as background jobs.
 
 `create_app(config)` builds the FastAPI app; `verbalize serve` runs it under uvicorn. Models load
-once, in the lifespan, and every request reuses them. Three guards keep one busy client from
-taking the service down: a request-size limit (413), an admission gate on the explain routes that
-answers 503 with Retry-After instead of queueing without bound, and bearer-token auth on /v1.
+once, in the lifespan (or in `--workers` processes / Ray Serve replicas started before it), and every
+request reuses them; image requests that arrive together are explained as one batch (batcher.py).
+Three guards keep one busy client from taking the service down: a request-size limit (413), an
+admission gate on the explain routes that answers 503 with Retry-After instead of queueing without
+bound, and bearer-token auth on /v1.
 Every error is a JSON object `{"error": "..."}`; an unexpected exception is logged here and
 answered with a generic 500 — tracebacks stay in the server log, never in a response.
 """
