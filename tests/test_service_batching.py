@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import CancelledError
@@ -16,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from browser_fixtures import fast_config, free_port, image_service, serve_process, wait_healthy
+from browser_fixtures import ROOT, fast_config, free_port, image_service, serve_process, wait_healthy
 from fastapi.testclient import TestClient
 
 from verbalize.pipeline.image.samples import sample_path
@@ -224,3 +226,12 @@ def test_ray_serve_replicas_serve_requests(tmp_path: Path) -> None:
     health = _serve_and_explain(tmp_path, "--ray-address", "local", "--workers", "1", "--max-batch", "4", clients=2)
     assert health["model"] == "efficientnet-lite0" and health["model_slots"] == 1
     assert health["after"]["batches"] >= 1
+
+
+def test_an_unreachable_ray_address_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    port = free_port()  # nothing listens there
+    r = subprocess.run([sys.executable, "-m", "verbalize.cli", "serve", "--ray-address", f"127.0.0.1:{port}",
+                        "--runs-dir", str(tmp_path / "runs")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"error: cannot start or reach Ray at 127.0.0.1:{port}: Connection refused"

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import platform
+import socket
 import sys
 import tempfile
 import time
@@ -174,6 +175,19 @@ class _Worker:
         return process_one(self.processor, item)
 
 
+def _unreachable(address: str) -> str | None:
+    """Why nothing answers at a HOST:PORT (or ray://HOST:PORT) address; None when something does,
+    or when the address is another form Ray understands."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return None
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as e:
+        return e.strerror or type(e).__name__
+    return None
+
+
 def ray_connect(address: str | None, *, workers: int, object_store_mb: int = 256) -> bool:
     """Join the Ray cluster at `address`, or start a local one with `workers` CPUs; True when
     started here (the caller shuts it down). Unreachable or refused: one `UserError` line."""
@@ -182,6 +196,9 @@ def ray_connect(address: str | None, *, workers: int, object_store_mb: int = 256
     if ray.is_initialized():
         return False
     options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": False}
+    problem = _unreachable(address) if address and address not in ("auto", "local") else None
+    if problem:  # ray.init would retry an address nobody answers at for minutes
+        raise UserError(f"cannot start or reach Ray at {address}: {problem}")
     try:
         if address and address != "local":
             ray.init(address=address, **options)
