@@ -63,6 +63,7 @@ bench: install-test
 	$(BIN)/python bench/llm_backends.py
 	$(BIN)/python bench/llm_attribution.py
 	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/service.py
 	$(BIN)/python bench/method_menu.py
 	$(BIN)/python bench/verifier.py
 	$(BIN)/python bench/cli_startup.py

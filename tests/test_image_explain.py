@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from verbalize.core.config import Config
+from verbalize.core.errors import InputError
 from verbalize.pipeline.image.explainer import ImageExplainer
 from verbalize.pipeline.image.methods import SALIENCY_METHODS
 from verbalize.pipeline.image.samples import sample_path
@@ -90,6 +91,26 @@ def test_fact_sheet_counts_forward_passes_by_batch_plan() -> None:
     assert passes["total"] == 1 + 2 + 4
     assert passes["inputs_scored"] == 1 + 16 + 2 + 19
     assert passes["duplicates_removed"] == 1 + 2 + 1  # view in occlusion, view twice in curves, fill twice
+
+
+def test_explain_many_shares_the_fact_sheet_passes_and_fails_a_bad_image_alone() -> None:
+    cfg = Config().with_overrides(**{"scorer.batch_size": 8, "facts.curve_steps": 10, "segmenter.kind": "grabcut"})
+    explainer = ImageExplainer(cfg)
+    images = [sample_path("coffee").read_bytes(), b"not an image", sample_path("chelsea").read_bytes()]
+    coffee, broken, chelsea = explainer.explain_many(images, names=["coffee.png", "broken.png", "chelsea.png"])
+    assert isinstance(broken, InputError) and str(broken) == "broken.png: not an image (unrecognised format)"
+    for shared, name in ((coffee, "coffee"), (chelsea, "chelsea")):
+        assert not isinstance(shared, Exception)
+        passes = shared.explanation.provenance.forward_passes
+        # Per image 2 counterfactuals + 2 x 11 curve images, of which the view and the all-fill image
+        # appear twice: 22 unique, 44 for both, in shared passes of 8; none left for the sheet itself.
+        assert passes["shared_by_images"] == 2 and passes["shared_facts_passes"] == 6
+        assert passes["facts"] == 0 and passes["total"] == 0
+        alone = explainer.explain(sample_path(name).read_bytes(), name=f"{name}.png").explanation
+        assert alone.provenance.forward_passes["facts"] == 1 + 3  # as in the test above: 8 passes for two images
+        assert shared.explanation.prediction.label == alone.prediction.label
+        assert shared.explanation.facts.insertion_auc == pytest.approx(alone.facts.insertion_auc, abs=1e-4)
+        assert shared.explanation.facts.p_segment_only == pytest.approx(alone.facts.p_segment_only, abs=1e-4)
 
 
 @pytest.mark.parametrize("method", ["gradcam++", "eigencam", "layercam", "scorecam"])

@@ -96,9 +96,11 @@ def test_own_module_on_an_hwc_float_array_and_an_nchw_batch(leafnet: LeafNet) ->
         hook.remove()
     assert len(both) == 2 and all(e.provenance.model == "LeafNet" for e in both)
     # One pass on zeros finds the CAM layer, one shared pass predicts both pictures, one shared
-    # forward/backward pass makes both Grad-CAM maps; each explanation's own passes (its fact sheet's,
-    # counted in its provenance) are the rest.
-    assert calls[0] == 3 + sum(e.provenance.forward_passes["total"] for e in both)
+    # forward/backward pass makes both Grad-CAM maps, and the two fact sheets' perturbations share
+    # theirs (`shared_facts_passes`); nothing is left for each explanation's own scorer.
+    shared_facts = {e.provenance.forward_passes["shared_facts_passes"] for e in both}
+    assert len(shared_facts) == 1 and all(e.provenance.forward_passes["total"] == 0 for e in both)
+    assert calls[0] == 3 + shared_facts.pop()
     assert all(e.attribution.params["shared_by_images"] == 2 for e in both)
     one = verbalize.explain_image(batch[1], model=leafnet, labels=LABELS, config=CFG)
     assert np.allclose(one.saliency, both[1].saliency, atol=1e-5)  # a shared batch gives the same map

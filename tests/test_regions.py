@@ -93,3 +93,19 @@ def test_region_claims_say_which_region_and_which_fact(result: ImageResult) -> N
     about = [c for c in claims if c.subject and c.subject.startswith("the region in the ")]
     assert {c.subject for c in about} == {f"the region in the {r.location}" for r in f.regions}
     assert all(c.fact for c in about)
+
+
+def test_a_shared_batch_scores_every_region_ahead(result: ImageResult) -> None:
+    cfg = Config.model_validate({"segmenter": {"kind": "grabcut", "max_objects": 2}, "verbalizers": ["template"],
+                                 "facts": {"curve_steps": 4}})
+    image, _ = two_cats()
+    shared, mirrored = ImageExplainer(cfg).explain_many([image, image[:, ::-1].copy()])
+    assert not isinstance(shared, Exception) and not isinstance(mirrored, Exception)
+    passes = shared.explanation.provenance.forward_passes
+    assert passes["shared_by_images"] == 2 and passes["facts"] == 0  # the regions' inputs were in the shared passes
+    alone = result.explanation.facts
+    assert len(shared.explanation.facts.regions) == len(alone.regions) == 2
+    for got, want in zip(shared.explanation.facts.regions, alone.regions, strict=True):
+        assert got.location == want.location and got.bbox_xyxy == want.bbox_xyxy
+        assert got.p_only == pytest.approx(want.p_only, abs=1e-4)
+        assert got.p_removed == pytest.approx(want.p_removed, abs=1e-4)

@@ -67,7 +67,14 @@ def serve(
     runs_dir: Annotated[Path, typer.Option(help="folder for job runs and uploaded job inputs")] = Path("runs"),
     input_root: Annotated[list[Path] | None, typer.Option(help="folder jobs may read server-side inputs from (repeatable; default: the working directory)")] = None,
     max_request_mb: Annotated[float | None, typer.Option(help="larger request bodies get 413 (default 20)")] = None,
-    max_concurrency: Annotated[int | None, typer.Option(help="explain requests in flight before 503 (default 4)")] = None,
+    max_concurrency: Annotated[int | None, typer.Option(help="explain requests in flight before 503 (default 16)")] = None,
+    workers: Annotated[int | None, typer.Option(help="model copies: N > 1 runs N model processes behind this front "
+                                                     "(default 1: the models in the server process)")] = None,
+    max_batch: Annotated[int | None, typer.Option(help="image requests with the same options explained as one batch, "
+                                                       "at most (default 8; 1 = one at a time)")] = None,
+    batch_window_ms: Annotated[float | None, typer.Option(help="how long a batch waits for more requests (default 5)")] = None,
+    ray_address: Annotated[str | None, typer.Option(help="run the --workers model copies as Ray Serve replicas on "
+                                                         "this cluster (HOST:PORT, ray://HOST:10001, auto or local)")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
 ) -> None:
     """Serve the HTTP API, the web page at / and the jobs page at /jobs (FastAPI + uvicorn)."""
@@ -79,12 +86,18 @@ def serve(
     import uvicorn
 
     from verbalize.core.config import load_config
-    from verbalize.service.app import create_app, service_settings
+    from verbalize.service.app import create_app, service_settings, start_models
 
     overrides: dict[str, Any] = {"max_request_mb": max_request_mb, "max_concurrency": max_concurrency,
+                 "workers": workers, "max_batch": max_batch, "batch_window_ms": batch_window_ms,
+                 "ray_address": ray_address,
                  "input_roots": [str(p.resolve()) for p in input_root] if input_root else None}
     settings = service_settings(**{k: v for k, v in overrides.items() if v is not None})
-    app = create_app(load_config(config), store_url=store, runs_dir=runs_dir, settings=settings, api_token=token)
+    cfg = load_config(config)
+    # Model processes or Ray replicas start before listening, so a failure is one line and exit 2;
+    # the models of a single-process service load in the app's lifespan (/healthz says "starting").
+    models = start_models(cfg, settings) if settings.workers > 1 or settings.ray_address else None
+    app = create_app(cfg, store_url=store, runs_dir=runs_dir, settings=settings, api_token=token, models=models)
     console.print(f"verbalize serving on http://{host}:{port} (auth {'on' if token else 'off'}; "
                   f"docs at /docs)", highlight=False, markup=False)
 

@@ -23,6 +23,22 @@ from verbalize.core.scoring import Scorer
 ROAD_FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5)
 
 
+def deletion_insertion_inputs(view: np.ndarray, view_map: np.ndarray, fill: np.ndarray, steps: int) -> list[np.ndarray]:
+    """The views `deletion_insertion` scores: the `steps + 1` deleted ones, then the inserted ones.
+
+    Apart, so that a batch of images can score the curves of all of them in shared passes."""
+    h, w = view_map.shape
+    order = np.argsort(-view_map.reshape(-1), kind="stable")
+    deleted, inserted = [], []
+    for f in np.linspace(0.0, 1.0, steps + 1):
+        m = np.zeros(h * w, dtype=bool)
+        m[order[: int(round(f * h * w))]] = True
+        m = m.reshape(h, w)[..., None]
+        deleted.append(np.where(m, fill, view).astype(np.float32))
+        inserted.append(np.where(m, view, fill).astype(np.float32))
+    return deleted + inserted
+
+
 def deletion_insertion(scorer: Scorer[np.ndarray], view: np.ndarray, view_map: np.ndarray, target: int,
                        fill: np.ndarray, steps: int = 20) -> dict[str, object]:
     """AUC of p(target) against the fraction of pixels deleted / inserted, fractions 0, 1/steps, ... 1.
@@ -30,17 +46,8 @@ def deletion_insertion(scorer: Scorer[np.ndarray], view: np.ndarray, view_map: n
     AUC = trapezoidal area under the curve over [0, 1]; ties in the map are broken by pixel order
     (stable sort), so the same map always gives the same curve.
     """
-    h, w = view_map.shape
-    order = np.argsort(-view_map.reshape(-1), kind="stable")
     fractions = np.linspace(0.0, 1.0, steps + 1)
-    deleted, inserted = [], []
-    for f in fractions:
-        m = np.zeros(h * w, dtype=bool)
-        m[order[: int(round(f * h * w))]] = True
-        m = m.reshape(h, w)[..., None]
-        deleted.append(np.where(m, fill, view).astype(np.float32))
-        inserted.append(np.where(m, view, fill).astype(np.float32))
-    probs = scorer(deleted + inserted)[:, target]
+    probs = scorer(deletion_insertion_inputs(view, view_map, fill, steps))[:, target]
     d, i = probs[: steps + 1], probs[steps + 1 :]
     return {
         "deletion_auc": float(np.trapezoid(d, fractions)),

@@ -1,9 +1,11 @@
 """The HTTP service: explain an image (or a text) per request, run batches as background jobs.
 
 `create_app(config)` builds the FastAPI app; `verbalize serve` runs it under uvicorn. Models load
-once, in the lifespan, and every request reuses them. Three guards keep one busy client from
-taking the service down: a request-size limit (413), an admission gate on the explain routes that
-answers 503 with Retry-After instead of queueing without bound, and bearer-token auth on /v1.
+once, in the lifespan (or in `--workers` processes / Ray Serve replicas started before it), and every
+request reuses them; image requests that arrive together are explained as one batch (batcher.py).
+Three guards keep one busy client from taking the service down: a request-size limit (413), an
+admission gate on the explain routes that answers 503 with Retry-After instead of queueing without
+bound, and bearer-token auth on /v1.
 Every error is a JSON object `{"error": "..."}`; an unexpected exception is logged here and
 answered with a generic 500 — tracebacks stay in the server log, never in a response.
 """
@@ -19,7 +21,8 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Protocol, TypeVar
@@ -38,6 +41,7 @@ from verbalize import __version__
 from verbalize.core.config import SEGMENTER_KINDS, Config
 from verbalize.core.errors import InputError, UserError
 from verbalize.service.auth import TOKEN_ENV, AuthError, cross_site_problem, require_token
+from verbalize.service.batcher import Models
 from verbalize.service.jobs import ExplainOptions, JobInfo, JobManager, JobRequest, check_segmenter_caps
 from verbalize.service.settings import ServiceSettings, service_settings
 from verbalize.service.text_service import RequestGone, TextService
@@ -63,8 +67,8 @@ class Saturated(Exception):
 class Gate:
     """At most `limit` explain requests in flight; the next one is told when to come back.
 
-    Requests are served one at a time by the models (see `ImageService.lock`), so a bounded number
-    may wait; beyond that a quick 503 is kinder than a queue whose wait nobody can predict.
+    The models serve a few batches at a time (see `batcher.MicroBatcher`), so a bounded number of
+    requests may wait; beyond that a quick 503 is kinder than a queue whose wait nobody can predict.
     Retry-After is the running mean of recent request times.
     """
 
@@ -193,8 +197,9 @@ class ExplainImageResponse(BaseModel):
 class ImageService:
     """The image models, loaded once; explainers for other options share the loaded classifier.
 
-    One lock serialises model use: CAM methods hook the classifier's layers, so two requests in
-    the same model at once would read each other's activations.
+    One lock serialises model use: CAM methods hook the classifier's layers, so two batches in
+    the same model at once would read each other's activations. Requests share the model inside
+    one batch instead (`explain_batch`), where the passes are shared, not interleaved.
     """
 
     MAX_EXPLAINERS = 8
@@ -234,11 +239,28 @@ class ImageService:
         t0 = time.perf_counter()
         with self.lock:
             result = self.explainer(options).explain(data, name=filename)
-        return ExplainImageResponse(
-            explanation=result.explanation.model_dump(mode="json"),
-            overlay_png=base64.b64encode(result.overlay_png()).decode("ascii"),
-            segment_png=base64.b64encode(result.segment_png()).decode("ascii"),
-            seconds=round(time.perf_counter() - t0, 3))
+        return _response(result, t0)
+
+    def explain_batch(self, options: ExplainOptions, uploads: Sequence[tuple[bytes, str]]) -> list[Any]:
+        """Explain uploads sharing `options` in one batch (`ImageExplainer.explain_many`): a response or
+        the image's own exception each. A batch of one runs exactly as `explain` (batching off)."""
+        t0 = time.perf_counter()
+        if len(uploads) == 1:
+            try:
+                return [self.explain(*uploads[0], options)]
+            except Exception as e:  # noqa: BLE001 - handed back as this request's error
+                return [e]
+        with self.lock:
+            results = self.explainer(options).explain_many([d for d, _ in uploads], names=[n for _, n in uploads])
+        return [r if isinstance(r, Exception) else _response(r, t0) for r in results]
+
+
+def _response(result: Any, t0: float) -> ExplainImageResponse:
+    return ExplainImageResponse(
+        explanation=result.explanation.model_dump(mode="json"),
+        overlay_png=base64.b64encode(result.overlay_png()).decode("ascii"),
+        segment_png=base64.b64encode(result.segment_png()).decode("ascii"),
+        seconds=round(time.perf_counter() - t0, 3))
 
 
 # ---------------------------------------------------------------- the text journey, plugged in
@@ -281,6 +303,24 @@ async def run_watched(request: Request, fn: Callable[..., T], *args: Any) -> T:
         raise HTTPException(503, "the service is stopping; retry later") from None
     finally:
         gone.set()
+
+
+async def await_batched(request: Request, future: Future[T]) -> T:
+    """The micro-batcher's answer to this request; a client that goes away before its batch starts
+    is dropped from the queue (a running batch finishes for the others)."""
+    from verbalize.service.batcher import ServiceStopping
+
+    waiting = asyncio.wrap_future(future)
+    try:
+        while True:
+            done, _ = await asyncio.wait({waiting}, timeout=0.25)
+            if done:
+                return waiting.result()
+            if await request.is_disconnected():
+                future.cancel()
+                raise HTTPException(503, "the request was cancelled (client gone)")
+    except ServiceStopping as e:
+        raise HTTPException(503, str(e)) from None
 
 
 class TextRequest(BaseModel):
@@ -400,7 +440,7 @@ def _api_router() -> APIRouter:
             data = await file.read()
             if not data:
                 raise InputError(f"{_safe_filename(file.filename)}: empty upload (0 bytes)")
-            return await run_in_threadpool(state.image_service.explain, data, _safe_filename(file.filename), opts)
+            return await await_batched(request, state.batcher.submit(opts, data, _safe_filename(file.filename)))
 
     def _text(request: Request) -> TextProcessor:
         processor = getattr(request.app.state, "text_processor", None)
@@ -501,11 +541,13 @@ def _pages(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.get("/healthz", tags=["service"], summary="Liveness and what is loaded (no auth)")
     async def healthz(request: Request) -> dict[str, Any]:
         state = request.app.state
-        service = getattr(state, "image_service", None)
-        return {"status": "ok" if service is not None else "starting", "version": __version__,
-                "model": service.base.classifier.name if service is not None else None,
+        batcher = getattr(state, "batcher", None)
+        return {"status": "ok" if batcher is not None else "starting", "version": __version__,
+                "model": batcher.models.model_name if batcher is not None else None,
                 "text": getattr(state, "text_processor", None) is not None,
                 "in_flight": state.gate.in_flight, "max_concurrency": state.gate.limit,
+                "model_slots": batcher.models.slots if batcher is not None else None,
+                "batches": batcher.batches if batcher is not None else 0,
                 "jobs": state.jobs.counts()}
 
 
@@ -529,14 +571,31 @@ def _docs(app: FastAPI) -> None:
                                    swagger_css_url=css)
 
 
+def start_models(config: Config, settings: ServiceSettings, image_service: ImageService | None = None) -> Models:
+    """Where the image models run: Ray Serve replicas (`ray_address`), `workers` spawned processes,
+    or this process (the default, and whenever an `image_service` is handed over)."""
+    from verbalize.service.batcher import LocalModels
+
+    if settings.ray_address and image_service is None:
+        from verbalize.service.ray_serve import RayModels
+
+        return RayModels(config, replicas=settings.workers, address=settings.ray_address)
+    if settings.workers > 1 and image_service is None:
+        from verbalize.service.workers import ProcessModels
+
+        return ProcessModels(config, workers=settings.workers)
+    return LocalModels(image_service or ImageService(config))
+
+
 def create_app(config: Config | None = None, *, store_url: str | None = None, runs_dir: str | Path = "runs",
                settings: ServiceSettings | None = None, api_token: str | None = None,
-               image_service: ImageService | None = None,
+               image_service: ImageService | None = None, models: Models | None = None,
                text_processor: TextProcessor | None = None,
                jobs_autostart: bool = True) -> FastAPI:
     """The service. `store_url` defaults to `runs_dir/service.sqlite`; the token to $VERBALIZE_API_TOKEN.
 
-    `image_service` lets tests and embedders hand over already-loaded models; `text_processor`
+    `image_service` lets tests and embedders hand over already-loaded models, `models` already-started
+    model workers (`start_models`; `verbalize serve` starts them before listening); `text_processor`
     replaces the text journey (default: `TextService`, whose LLM loads on the first text request).
     """
     import os
@@ -552,14 +611,20 @@ def create_app(config: Config | None = None, *, store_url: str | None = None, ru
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if app.state.image_service is None:
-            app.state.image_service = await run_in_threadpool(ImageService, config)
+        from verbalize.service.batcher import LocalModels, MicroBatcher
+
+        models = app.state.models or await run_in_threadpool(start_models, config, settings, app.state.image_service)
+        if isinstance(models, LocalModels):
+            app.state.image_service = models.service
+        app.state.batcher = MicroBatcher(models, window_s=settings.batch_window_ms / 1000, max_batch=settings.max_batch)
         if jobs_autostart:
             jobs.start()
         try:
             yield
         finally:
             jobs.stop()
+            app.state.batcher.close()
+            models.close()
 
     app = FastAPI(title="verbalize", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Explain model predictions and check the words against the numbers.")
@@ -569,6 +634,8 @@ def create_app(config: Config | None = None, *, store_url: str | None = None, ru
     app.state.gate = Gate(settings.max_concurrency)
     app.state.jobs = jobs
     app.state.image_service = image_service
+    app.state.models = models
+    app.state.batcher = None  # set in the lifespan, once the models are loaded
     app.state.stopping = threading.Event()  # set on SIGTERM (see `verbalize serve`): running text work stops
     if text_processor is None:
         text_processor = TextService(config, settings)

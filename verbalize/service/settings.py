@@ -21,8 +21,18 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VERBALIZE_SERVICE_", extra="ignore")
 
     max_request_mb: float = Field(default=20.0, gt=0, le=10_000, description="larger request bodies are refused with 413")
-    max_concurrency: int = Field(default=4, ge=1, le=256,
+    max_concurrency: int = Field(default=16, ge=1, le=256,
                                  description="explain requests in flight (running or waiting); more get 503")
+    max_batch: int = Field(default=8, ge=1, le=256,
+                           description="image explain requests with the same options run as one batch, at most this "
+                                       "many; 1 turns batching off (one request at a time)")
+    batch_window_ms: float = Field(default=5.0, ge=0, le=10_000,
+                                   description="how long a batch waits for more requests before it starts")
+    workers: int = Field(default=1, ge=1, le=64,
+                         description="model copies: 1 runs the models in the server process, N > 1 in N spawned "
+                                     "processes (or N Ray Serve replicas with ray_address)")
+    ray_address: str | None = Field(default=None, description="run the models as Ray Serve replicas on this cluster "
+                                                              "('auto', 'local' or ray://host:port)")
     max_text_chars: int = Field(default=20_000, ge=1, le=1_000_000)
     max_texts: int = Field(default=100, ge=1, le=10_000, description="texts per self-explanation request")
     max_lime_samples: int = Field(default=2_000, ge=1, le=100_000, description="LIME samples per request or job")

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import platform
+import socket
 import sys
 import tempfile
 import time
@@ -174,6 +175,41 @@ class _Worker:
         return process_one(self.processor, item)
 
 
+def _unreachable(address: str) -> str | None:
+    """Why nothing answers at a HOST:PORT (or ray://HOST:PORT) address; None when something does,
+    or when the address is another form Ray understands."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return None
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as e:
+        return e.strerror or type(e).__name__
+    return None
+
+
+def ray_connect(address: str | None, *, workers: int, object_store_mb: int = 256) -> bool:
+    """Join the Ray cluster at `address`, or start a local one with `workers` CPUs; True when
+    started here (the caller shuts it down). Unreachable or refused: one `UserError` line."""
+    import ray
+
+    if ray.is_initialized():
+        return False
+    options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING, "log_to_driver": False}
+    problem = _unreachable(address) if address and address not in ("auto", "local") else None
+    if problem:  # ray.init would retry an address nobody answers at for minutes
+        raise UserError(f"cannot start or reach Ray at {address}: {problem}")
+    try:
+        if address and address != "local":
+            ray.init(address=address, **options)
+        else:
+            ray.init(address="local", num_cpus=workers, object_store_memory=object_store_mb * 1024 * 1024, **options)
+    except (ConnectionError, RuntimeError, ValueError) as e:
+        raise UserError(f"cannot start or reach Ray{f' at {address}' if address else ''}: "
+                        f"{str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}") from None
+    return True
+
+
 def _run_ray(kind: str, config: Config, items: list[WorkItem], handle: Handle, ready: Callable[[], None], *,
              workers: int, address: str | None, object_store_mb: int, start_timeout_s: float = 900.0) -> None:
     try:
@@ -183,20 +219,7 @@ def _run_ray(kind: str, config: Config, items: list[WorkItem], handle: Handle, r
     except ModuleNotFoundError as e:
         raise UserError("--engine ray needs Ray: pip install 'verbalize[ray]'") from e
 
-    started_here = False
-    if not ray.is_initialized():
-        options: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.WARNING,
-                                   "log_to_driver": False}
-        try:
-            if address:
-                ray.init(address=address, **options)
-            else:
-                ray.init(address="local", num_cpus=workers, object_store_memory=object_store_mb * 1024 * 1024,
-                         **options)
-        except (ConnectionError, RuntimeError, ValueError) as e:
-            raise UserError(f"cannot start or reach Ray{f' at {address}' if address else ''}: "
-                            f"{str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}") from None
-        started_here = True
+    started_here = ray_connect(address, workers=workers, object_store_mb=object_store_mb)
     actors: list[Any] = []
     try:
         actor_class = ray.remote(num_cpus=1)(_Worker)

@@ -1,7 +1,9 @@
 """The image journey, top to bottom: classify, attribute, segment, fact sheet, words, checks.
 
 `ImageExplainer` loads the models once (classifier, segmenter, language models) so many images
-reuse them; `explain_image` is the one-call API.
+reuse them; `explain` runs one image (`prepare`, then `finish`), `explain_many` several with the
+model's passes shared between them (explain_images, the service's micro-batches); `explain_image`
+is the one-call API.
 """
 
 from __future__ import annotations
@@ -13,16 +15,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from verbalize.adapters.vision import ImageClassifier, as_classifier, load_classifier
+from verbalize.adapters.vision import Geometry, ImageClassifier, as_classifier, load_classifier
 from verbalize.core.config import Config
-from verbalize.core.scoring import ProgressFn
-from verbalize.core.types import Attribution, Provenance
+from verbalize.core.scoring import ProgressFn, Scorer
+from verbalize.core.types import Attribution, Prediction, Provenance
 from verbalize.core.versions import library_versions
-from verbalize.pipeline.image.facts import build_fact_sheet
+from verbalize.pipeline.image.facts import build_fact_sheet, fact_sheet_inputs
 from verbalize.pipeline.image.io import ImageSource, load_image
 from verbalize.pipeline.image.localize import GroundTruthMask, localize
 from verbalize.pipeline.image.methods import attribute_image, check_sections, method_entry, method_params
@@ -36,7 +38,7 @@ from verbalize.pipeline.image.render import (
     signed_overlay,
 )
 from verbalize.pipeline.image.segmentation import make_segmenter, segment_salient_objects
-from verbalize.pipeline.image.types import Explanation, MethodScore
+from verbalize.pipeline.image.types import Explanation, ImageInfo, MethodScore, Segment
 from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS, VerbalizerContext
 from verbalize.pipeline.image.verify import verify_text
 
@@ -96,6 +98,30 @@ class ImageResult:
         return out
 
 
+@dataclass
+class Prepared:
+    """One image half-way through the journey (`ImageExplainer.prepare`): up to its segments."""
+
+    info: ImageInfo
+    image: np.ndarray
+    geometry: Geometry
+    view: np.ndarray
+    scorer: Scorer[np.ndarray]
+    prediction: Prediction
+    explained: Prediction
+    method: str
+    attribution: Attribution
+    view_map: np.ndarray
+    saliency: np.ndarray
+    segments: list[Segment]
+    box: Sequence[int] | None
+    mask: GroundTruthMask | None
+    timings: dict[str, float]
+    t_all: float
+    shared: dict[str, int] = field(default_factory=dict)
+    """What this image shared with others (`explain_many`), for the provenance's forward passes."""
+
+
 class ImageExplainer:
     """Holds the loaded models; `explain()` runs the journey for one image."""
 
@@ -121,6 +147,17 @@ class ImageExplainer:
         `probabilities`: the view's class probabilities when they were computed already (explain_images
         predicts all its images in shared batches). `precomputed`: the saliency map over the view and its
         parameters, when a batch of images shared the method's passes (explain_images, batchable CAMs)."""
+        return self.finish(self.prepare(source, progress=progress, name=name, target=target, box=box, mask=mask,
+                                        probabilities=probabilities, precomputed=precomputed))
+
+    def prepare(self, source: ImageSource, *, progress: ProgressFactory | None = None, name: str | None = None,
+                target: int | str | None = None, box: Sequence[int] | None = None,
+                mask: GroundTruthMask | None = None, probabilities: np.ndarray | None = None,
+                precomputed: tuple[np.ndarray, dict[str, Any]] | None = None) -> Prepared:
+        """The journey up to the fact sheet (load, predict, attribute, segment); `finish` does the rest.
+
+        Two halves so that `explain_many` can score the fact sheets' perturbations of several images
+        in shared batches between them (see `fact_sheet_inputs`)."""
         cfg = self.config
         timings: dict[str, float] = {}
         t_all = time.perf_counter()
@@ -158,47 +195,131 @@ class ImageExplainer:
 
         t0 = time.perf_counter()
         segments = segment_salient_objects(image, saliency, cfg.segmenter, segmenter=self.segmenter)
-        segment = segments[0]
         timings["segmentation"] = time.perf_counter() - t0
+        return Prepared(info=info, image=image, geometry=geometry, view=view, scorer=scorer, prediction=prediction,
+                        explained=explained, method=method, attribution=attribution, view_map=view_map,
+                        saliency=saliency, segments=segments, box=box, mask=mask, timings=timings, t_all=t_all)
 
+    def fact_sheet_inputs(self, p: Prepared) -> list[np.ndarray]:
+        """The perturbed views `finish` will score for `p`'s fact sheet (to score them ahead, shared)."""
+        cfg = self.config
+        return fact_sheet_inputs(view=p.view, view_map=p.view_map, geometry=p.geometry, fill=cfg.facts.fill,
+                                 curve_steps=cfg.facts.curve_steps, segments=p.segments)
+
+    def finish(self, p: Prepared) -> ImageResult:
+        """The fact sheet, the words and their checks, the provenance: the journey after `prepare`."""
+        cfg = self.config
+        timings, scorer, segments, explained = p.timings, p.scorer, p.segments, p.explained
+        segment = segments[0]
         t0 = time.perf_counter()
         passes_before_facts = scorer.stats.forward_passes
         facts, curves = build_fact_sheet(
-            prediction=explained, saliency=saliency, segment=segment, view=view, view_map=view_map,
-            geometry=geometry, scorer=scorer, fill=cfg.facts.fill, curve_steps=cfg.facts.curve_steps,
-            threshold=cfg.segmenter.threshold, predicted=explained is prediction, segments=segments)
-        facts.method = attribution.params.get("chosen", method)
-        if attribution.params.get("ranking"):  # --method best: the candidates, most faithful first
-            facts.method_ranking = [MethodScore.model_validate(r) for r in attribution.params["ranking"]]
+            prediction=explained, saliency=p.saliency, segment=segment, view=p.view, view_map=p.view_map,
+            geometry=p.geometry, scorer=scorer, fill=cfg.facts.fill, curve_steps=cfg.facts.curve_steps,
+            threshold=cfg.segmenter.threshold, predicted=explained is p.prediction, segments=segments)
+        facts.method = p.attribution.params.get("chosen", p.method)
+        if p.attribution.params.get("ranking"):  # --method best: the candidates, most faithful first
+            facts.method_ranking = [MethodScore.model_validate(r) for r in p.attribution.params["ranking"]]
         timings["facts"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        context = VerbalizerContext(config=cfg, image=image, saliency=saliency,
+        context = VerbalizerContext(config=cfg, image=p.image, saliency=p.saliency,
                                     mask=np.asarray(segment.mask, dtype=bool), backend=lambda: self.llm)
         verbalizations = [IMAGE_VERBALIZERS.get(kind).obj(facts, context) for kind in cfg.verbalizers]
         for v in verbalizations:
             if v.ok:
                 v.verification = verify_text(v.text, facts, self.classifier.labels)
         timings["verbalization"] = time.perf_counter() - t0
-        timings["total"] = time.perf_counter() - t_all
+        timings["total"] = time.perf_counter() - p.t_all
 
         provenance = Provenance(
-            model=self.classifier.name, method=method, params=attribution.params, segmenter=segment.method,
+            model=self.classifier.name, method=p.method, params=p.attribution.params, segmenter=segment.method,
             seed=cfg.seed,
-            forward_passes={"total": scorer.stats.forward_passes, "attribution": attribution.forward_passes,
+            forward_passes={"total": scorer.stats.forward_passes, "attribution": p.attribution.forward_passes,
                             "facts": scorer.stats.forward_passes - passes_before_facts,
                             "inputs_scored": scorer.stats.inputs_scored,
                             "duplicates_removed": scorer.stats.duplicates_removed + scorer.stats.memo_hits,
-                            "batch_size": scorer.batch_size},
+                            "batch_size": scorer.batch_size, **p.shared},
             llm_calls=[c.model_dump() if hasattr(c, "model_dump") else c for c in (self._llm.calls if self._llm is not None else [])],
-            versions=library_versions(*_VERSIONED, *method_entry(method).libraries), config=self._config_record())
-        explanation = Explanation(image=info, prediction=prediction, attribution=attribution, segment=segment,
+            versions=library_versions(*_VERSIONED, *method_entry(p.method).libraries), config=self._config_record())
+        explanation = Explanation(image=p.info, prediction=p.prediction, attribution=p.attribution, segment=segment,
                                   segments=segments if len(segments) > 1 else [],
                                   facts=facts, verbalizations=verbalizations,
                                   timings={k: round(v, 4) for k, v in timings.items()}, provenance=provenance,
-                                  localization=localize(saliency, box=box, mask=mask), pixels=image)
-        return ImageResult(explanation=explanation, image=image, saliency=saliency,
+                                  localization=localize(p.saliency, box=p.box, mask=p.mask), pixels=p.image)
+        return ImageResult(explanation=explanation, image=p.image, saliency=p.saliency,
                            mask=np.asarray(segment.mask, dtype=bool), curves=curves)
+
+    def explain_many(self, sources: Sequence[ImageSource], *, names: Sequence[str | None] | None = None,
+                     target: int | str | None = None) -> list[ImageResult | Exception]:
+        """Explain several images with the model's passes shared between them: one result or error each.
+
+        The predictions, a batchable CAM's forward/backward pass (one target per image) and the fact
+        sheets' perturbations of all images run as shared batches of `scorer.batch_size`; loading,
+        segmentation and the words run image by image, in this one thread, so no two images' hooks
+        are ever in the model at once. An image that fails (unreadable, …) gets its exception and
+        the others go on; if a shared pass fails, every image runs alone instead.
+        """
+        cfg = self.config
+        n = len(sources)
+        labels = list(names) if names is not None else [None] * n
+        out: list[ImageResult | Exception | None] = [None] * n
+        views: dict[int, np.ndarray] = {}
+        for i, (source, name) in enumerate(zip(sources, labels, strict=True)):
+            try:
+                rgb, info = load_image(source, max_pixels=cfg.max_image_pixels, name=name or f"image {i + 1}")
+                views[i] = self.classifier.geometry(info.width, info.height).view(rgb)
+            except Exception as e:  # noqa: BLE001 - the image's own error, handed back as its result
+                out[i] = e
+        ready = list(views)
+        try:
+            probabilities = dict(zip(ready, self.classifier.scorer(cfg.scorer.batch_size)([views[i] for i in ready]),
+                                     strict=True)) if ready else {}
+            precomputed = self._shared_cams(ready, views, probabilities, target)
+        except Exception:  # noqa: BLE001 - a shared pass failed: let each image meet its own error
+            probabilities, precomputed = {}, {}
+        prepared: dict[int, Prepared] = {}
+        for i in ready:
+            try:
+                prepared[i] = self.prepare(sources[i], name=labels[i], target=target,
+                                           probabilities=probabilities.get(i), precomputed=precomputed.get(i))
+            except Exception as e:  # noqa: BLE001
+                out[i] = e
+        if len(prepared) > 1:
+            self._shared_fact_sheets(list(prepared.values()))
+        for i, p in prepared.items():
+            try:
+                out[i] = self.finish(p)
+            except Exception as e:  # noqa: BLE001
+                out[i] = e
+        return cast(list[ImageResult | Exception], out)  # every image got its result or its error above
+
+    def _shared_cams(self, ready: list[int], views: dict[int, np.ndarray], probabilities: dict[int, np.ndarray],
+                     target: int | str | None) -> dict[int, tuple[np.ndarray, dict[str, Any]]]:
+        """A batchable CAM (Grad-CAM, LayerCAM, …) of all `ready` views from shared forward/backward passes."""
+        entry = method_entry(self.config.saliency.method)
+        if not entry.meta.get("batch_class") or len(ready) < 2:
+            return {}
+        targets = [int(np.argmax(probabilities[i])) if target is None else self.classifier.class_index(target)
+                   for i in ready]
+        maps, used, _ = cam_maps(self.classifier, [views[i] for i in ready], targets, entry.meta["batch_class"],
+                                 method_params(self.config.saliency, entry.name), self.config.scorer.batch_size)
+        return {i: (np.nan_to_num(m), {**used, "shared_by_images": len(ready)}) for i, m in zip(ready, maps, strict=True)}
+
+    def _shared_fact_sheets(self, prepared: list[Prepared]) -> None:
+        """Score every image's fact-sheet perturbations in shared passes and seed each image's scorer
+        with its rows; if that fails, each sheet scores its own (nothing is lost but the sharing)."""
+        try:
+            inputs = [self.fact_sheet_inputs(p) for p in prepared]
+            shared = self.classifier.scorer(self.config.scorer.batch_size)
+            rows = shared([x for xs in inputs for x in xs])
+        except Exception:  # noqa: BLE001
+            return
+        start = 0
+        for p, xs in zip(prepared, inputs, strict=True):
+            p.scorer.remember(xs, rows[start : start + len(xs)])
+            start += len(xs)
+            p.shared = {"shared_by_images": len(prepared), "shared_facts_passes": shared.stats.forward_passes}
 
     def _config_record(self) -> dict[str, Any]:
         """The config as provenance records it, naming the classifier actually used (a user's module too)."""
@@ -248,19 +369,8 @@ def explain_images(images: Sequence[ImageSource] | Any, *, model: Any = None,
                                device=cfg.model.device if model is None or isinstance(model, str) else None)
     explainer = ImageExplainer(cfg, classifier=classifier)
     items = list(images) if not hasattr(images, "ndim") or images.ndim == 4 else [images]
-    views = []
-    for n, item in enumerate(items):
-        rgb, info = load_image(item, max_pixels=cfg.max_image_pixels, name=f"image {n + 1}")
-        views.append(classifier.geometry(info.width, info.height).view(rgb))
-    shared = classifier.scorer(cfg.scorer.batch_size)
-    probabilities = shared(views) if views else np.zeros((0, len(classifier.labels)))
-    entry = method_entry(cfg.saliency.method)
-    precomputed: list[tuple[np.ndarray, dict[str, Any]] | None] = [None] * len(items)
-    if entry.meta.get("batch_class") and len(views) > 1:
-        targets = [int(np.argmax(p)) if target is None else classifier.class_index(target) for p in probabilities]
-        maps, used, passes = cam_maps(classifier, views, targets, entry.meta["batch_class"],
-                                      method_params(cfg.saliency, entry.name), cfg.scorer.batch_size)
-        used = {**used, "shared_by_images": len(views)}
-        precomputed = [(np.nan_to_num(m), used) for m in maps]
-    return [explainer.explain(item, target=target, probabilities=p, precomputed=pre).explanation
-            for item, p, pre in zip(items, probabilities, precomputed, strict=True)]
+    results = explainer.explain_many(items, target=target)
+    for r in results:
+        if isinstance(r, Exception):
+            raise r
+    return [r.explanation for r in results if isinstance(r, ImageResult)]

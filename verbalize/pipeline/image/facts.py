@@ -12,7 +12,7 @@ import numpy as np
 
 from verbalize.core.scoring import Scorer
 from verbalize.core.types import Prediction
-from verbalize.eval.localization import deletion_insertion
+from verbalize.eval.localization import deletion_insertion, deletion_insertion_inputs
 from verbalize.pipeline.image.types import GRID_WORDS, FactSheet, RegionFacts, Segment
 
 if TYPE_CHECKING:  # torch only when a sheet is built (the verifier reads GRID_WORDS from types)
@@ -43,16 +43,34 @@ def salient_bbox(saliency: np.ndarray, threshold: float = 0.5) -> list[int]:
     return [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]
 
 
+def keep_and_remove(segment: Segment, *, view: np.ndarray, geometry: Geometry,
+                    background: np.ndarray) -> list[np.ndarray]:
+    """[the view with only the segment kept, the view with the segment removed]: the counterfactuals."""
+    m = (geometry.to_view(np.asarray(segment.mask, dtype=np.float32)) >= 0.5)[..., None]
+    return [np.where(m, view, background).astype(np.float32), np.where(m, background, view).astype(np.float32)]
+
+
+def fact_sheet_inputs(*, view: np.ndarray, view_map: np.ndarray, geometry: Geometry, fill: str, curve_steps: int,
+                      segments: list[Segment]) -> list[np.ndarray]:
+    """Every perturbed view `build_fact_sheet` scores, so a batch of images can score theirs in shared
+    passes ahead of time (`ImageExplainer.explain_many`) and each sheet then finds them in its scorer's memo."""
+    from verbalize.pipeline.image.methods import baseline
+
+    background = baseline(view, fill)
+    inputs = keep_and_remove(segments[0], view=view, geometry=geometry, background=background)
+    inputs += deletion_insertion_inputs(view, view_map, background, curve_steps)
+    if len(segments) > 1:
+        inputs += [x for s in segments for x in keep_and_remove(s, view=view, geometry=geometry, background=background)]
+    return inputs
+
+
 def region_facts(*, segments: list[Segment], saliency: np.ndarray, view: np.ndarray, geometry: Geometry,
                  scorer: Scorer[np.ndarray], target: int, background: np.ndarray) -> list[RegionFacts]:
     """Per segment: location, share of the positive saliency, area, p(label) kept alone / removed (one scorer call)."""
     pos = np.clip(saliency, 0, None)
     total = float(pos.sum())
-    inputs, out = [], []
-    for seg in segments:
-        mask = np.asarray(seg.mask, dtype=bool)
-        m = (geometry.to_view(mask.astype(np.float32)) >= 0.5)[..., None]
-        inputs += [np.where(m, view, background).astype(np.float32), np.where(m, background, view).astype(np.float32)]
+    inputs = [x for seg in segments for x in keep_and_remove(seg, view=view, geometry=geometry, background=background)]
+    out = []
     probs = scorer(inputs)[:, target] if inputs else np.zeros(0)
     for i, seg in enumerate(segments):
         mask = np.asarray(seg.mask, dtype=bool)
@@ -85,10 +103,7 @@ def build_fact_sheet(*, prediction: Prediction, saliency: np.ndarray, segment: S
     peak = np.unravel_index(int(np.argmax(saliency)), saliency.shape)
 
     background = baseline(view, fill)
-    m = (geometry.to_view(mask.astype(np.float32)) >= 0.5)[..., None]
-    only_segment = np.where(m, view, background).astype(np.float32)
-    segment_removed = np.where(m, background, view).astype(np.float32)
-    p_only, p_removed = scorer([only_segment, segment_removed])[:, target]
+    p_only, p_removed = scorer(keep_and_remove(segment, view=view, geometry=geometry, background=background))[:, target]
     curves = deletion_insertion(scorer, view, view_map, target, background, steps=curve_steps)
     regions = region_facts(segments=segments, saliency=saliency, view=view, geometry=geometry, scorer=scorer,
                            target=target, background=background) if segments and len(segments) > 1 else []
