@@ -36,11 +36,13 @@ from verbalize.pipeline.image.render import (
     signed_overlay,
 )
 from verbalize.pipeline.image.segmentation import make_segmenter, segment_salient_objects
-from verbalize.pipeline.image.types import Explanation, MethodScore
+from verbalize.pipeline.image.types import Explanation, ImageInfo, MethodScore
 from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS, VerbalizerContext
 from verbalize.pipeline.image.verify import verify_text
 
 if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
     from verbalize.adapters.llm import ChatBackend
 
 ProgressFactory = Callable[[str], ProgressFn | None]
@@ -114,19 +116,21 @@ class ImageExplainer:
     def explain(self, source: ImageSource, *, progress: ProgressFactory | None = None, name: str | None = None,
                 target: int | str | None = None, box: Sequence[int] | None = None,
                 mask: GroundTruthMask | None = None, probabilities: np.ndarray | None = None,
-                precomputed: tuple[np.ndarray, dict[str, Any]] | None = None) -> ImageResult:
+                precomputed: tuple[np.ndarray, dict[str, Any]] | None = None,
+                loaded: tuple[PILImage, ImageInfo] | None = None) -> ImageResult:
         """Explain one image; `target` (a class index or name) picks the class explained, default the
         prediction. With `box` ([x0, y0, x1, y1] in original pixels) or `mask` (an H x W array or a
         mask image file), also score how well the map points at that region (`localization`).
         `probabilities`: the view's class probabilities when they were computed already (explain_images
         predicts all its images in shared batches). `precomputed`: the saliency map over the view and its
-        parameters, when a batch of images shared the method's passes (explain_images, batchable CAMs)."""
+        parameters, when a batch of images shared the method's passes (explain_images, batchable CAMs).
+        `loaded`: what `load_image(source)` returned, when the caller has read the image already."""
         cfg = self.config
         timings: dict[str, float] = {}
         t_all = time.perf_counter()
 
         t0 = time.perf_counter()
-        rgb, info = load_image(source, max_pixels=cfg.max_image_pixels, name=name)
+        rgb, info = loaded if loaded is not None else load_image(source, max_pixels=cfg.max_image_pixels, name=name)
         image = np.asarray(rgb)
         geometry = self.classifier.geometry(info.width, info.height)
         view = geometry.view(rgb)
@@ -248,10 +252,8 @@ def explain_images(images: Sequence[ImageSource] | Any, *, model: Any = None,
                                device=cfg.model.device if model is None or isinstance(model, str) else None)
     explainer = ImageExplainer(cfg, classifier=classifier)
     items = list(images) if not hasattr(images, "ndim") or images.ndim == 4 else [images]
-    views = []
-    for n, item in enumerate(items):
-        rgb, info = load_image(item, max_pixels=cfg.max_image_pixels, name=f"image {n + 1}")
-        views.append(classifier.geometry(info.width, info.height).view(rgb))
+    loaded = [load_image(item, max_pixels=cfg.max_image_pixels, name=f"image {n + 1}") for n, item in enumerate(items)]
+    views = [classifier.geometry(info.width, info.height).view(rgb) for rgb, info in loaded]  # each image read once
     shared = classifier.scorer(cfg.scorer.batch_size)
     probabilities = shared(views) if views else np.zeros((0, len(classifier.labels)))
     entry = method_entry(cfg.saliency.method)
@@ -262,5 +264,5 @@ def explain_images(images: Sequence[ImageSource] | Any, *, model: Any = None,
                                       method_params(cfg.saliency, entry.name), cfg.scorer.batch_size)
         used = {**used, "shared_by_images": len(views)}
         precomputed = [(np.nan_to_num(m), used) for m in maps]
-    return [explainer.explain(item, target=target, probabilities=p, precomputed=pre).explanation
-            for item, p, pre in zip(items, probabilities, precomputed, strict=True)]
+    return [explainer.explain(item, target=target, probabilities=p, precomputed=pre, loaded=read).explanation
+            for item, p, pre, read in zip(items, probabilities, precomputed, loaded, strict=True)]
