@@ -98,6 +98,15 @@ def test_help_verify_and_report_import_no_torch_shap_numba_lime_or_transformers(
     assert r.stderr.strip().splitlines()[-1] == NONE_HEAVY
 
 
+def test_the_image_journey_with_template_words_imports_no_langchain() -> None:
+    """langchain-core (~0.5 s) loads with the prompt files, which only the LLM and VLM verbalizers read."""
+    code = ("import sys\nimport verbalize.pipeline.image.explainer\n"
+            "print('langchain_core' in sys.modules, 'verbalize.prompts' in sys.modules)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0 and r.stdout.split() == ["False", "False"], r.stderr
+
+
 def test_the_default_config_ships_inside_the_package(tmp_path: Path) -> None:
     from verbalize.core.config import load_config
 
