@@ -151,6 +151,24 @@ def _run_local(kind: str, config: Config, items: list[WorkItem], handle: Handle,
         handle(process_one(processor, item))
 
 
+def limit_threads(n: int) -> dict[str, int]:
+    """Give torch and OpenCV `n` threads each, when they are loaded; what each has now.
+
+    A Ray actor reserves `num_cpus` cores, and Ray sets OMP_NUM_THREADS to match, but OpenCV keeps
+    one thread per core of the machine: N actors on N cores would run N x N OpenCV threads.
+    """
+    threads: dict[str, int] = {}
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        torch.set_num_threads(n)
+        threads["torch"] = torch.get_num_threads()
+    if "cv2" in sys.modules:
+        cv2 = sys.modules["cv2"]
+        cv2.setNumThreads(n)
+        threads["cv2"] = cv2.getNumThreads()
+    return threads
+
+
 class _Worker:
     """A Ray actor's body: builds the processor once, then processes items sent to it.
 
@@ -158,16 +176,21 @@ class _Worker:
     because an exception in an actor's constructor reaches the driver only as a dead actor.
     """
 
-    def __init__(self, kind: str, config_json: dict[str, Any]) -> None:
+    def __init__(self, kind: str, config_json: dict[str, Any], threads: int = 1) -> None:
         self.error: str | None = None
         self.processor: Processor | None = None
         try:
             self.processor = processor_factory(kind)(Config.model_validate(config_json))
         except Exception as e:  # noqa: BLE001 - sent back by ready()
             self.error = _reason(e)
+        self.thread_counts = limit_threads(threads)
 
     def ready(self) -> str | None:
         return self.error
+
+    def threads(self) -> dict[str, int]:
+        """The torch and OpenCV thread counts this worker runs with."""
+        return self.thread_counts
 
     def process(self, item: WorkItem) -> Outcome:
         assert self.processor is not None, "process() called on a worker that failed to start"
@@ -201,7 +224,7 @@ def _run_ray(kind: str, config: Config, items: list[WorkItem], handle: Handle, r
     try:
         actor_class = ray.remote(num_cpus=1)(_Worker)
         config_json = config.model_dump(mode="json")
-        actors = [actor_class.remote(kind, config_json) for _ in range(min(workers, len(items)))]
+        actors = [actor_class.remote(kind, config_json, 1) for _ in range(min(workers, len(items)))]
         try:
             errors = ray.get([a.ready.remote() for a in actors], timeout=start_timeout_s)
         except GetTimeoutError:

@@ -7,6 +7,7 @@ reuse them; `explain_image` is the one-call API.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
 import time
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
     from verbalize.adapters.llm import ChatBackend
+
+log = logging.getLogger(__name__)
 
 ProgressFactory = Callable[[str], ProgressFn | None]
 
@@ -112,6 +115,27 @@ class ImageExplainer:
                                                         target_layer=self.config.model.target_layer)
         self.segmenter = make_segmenter(self.config.segmenter, device=self.config.model.device, seed=self.config.seed)
         self._llm = llm
+
+    def warm_up(self) -> float:
+        """Pay the method's first-call cost now, not on the first image; the seconds it took.
+
+        A single-pass method's first call imports its library (pytorch-grad-cam pulls in torchvision,
+        torch._dynamo and scikit-learn: 3-6 s, ~3x the whole warm explanation) and runs torch's first
+        backward. Long-lived workers (batch, service) call this while loading their models, so every
+        image costs the same. It runs the method once on a grey view; perturbation methods are left
+        alone (their warm-up would cost a full run). A failure here is the first image's to report.
+        """
+        t0 = time.perf_counter()
+        entry = method_entry(self.config.saliency.method)
+        if not entry.perturbs:
+            crop = self.classifier.crop
+            view = np.full((crop, crop, 3), 0.5, np.float32)
+            try:
+                attribute_image(self.classifier, view, 0, method=entry.name, scorer=self.classifier.scorer(1),
+                                config=self.config.saliency, seed=self.config.seed)
+            except Exception:  # noqa: BLE001 - the same error reaches the first image, where it is reported
+                log.debug("warm-up of %s failed", entry.name, exc_info=True)
+        return time.perf_counter() - t0
 
     def explain(self, source: ImageSource, *, progress: ProgressFactory | None = None, name: str | None = None,
                 target: int | str | None = None, box: Sequence[int] | None = None,
