@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import io
 import json
 import socket
 import threading
@@ -751,3 +752,18 @@ def test_official_checkpoint_table_matches_the_file_names() -> None:
         "vit_b": "01ec64", "vit_l": "0b3195", "vit_h": "4b8939"}
     with pytest.raises(UserError, match="unknown model"):
         model_store.get_checkpoint("sam-vit-x")
+
+
+def test_png_bytes_are_lossless_and_compressed_at_the_fast_level() -> None:
+    from PIL import Image
+
+    from verbalize.pipeline.image.render import overlay, png_bytes
+    from verbalize.pipeline.image.samples import sample_path
+
+    image = np.asarray(Image.open(sample_path("astronaut")).convert("RGB"))
+    picture = overlay(image, gaussian_map(*image.shape[:2], [(250, 200, 100, 1.0)]))
+    data = png_bytes(picture)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), picture)
+    slow = io.BytesIO()
+    Image.fromarray(picture).save(slow, format="PNG")  # PIL's default level 6
+    assert len(slow.getvalue()) < len(data) < 1.25 * len(slow.getvalue())
