@@ -308,3 +308,13 @@ def test_the_image_workers_pay_the_methods_first_call_cost_while_loading() -> No
         "print(result['prediction']['label'], '|', ' '.join(sorted(m.split('.')[0] for m in set(sys.modules) - loaded)))")
     label, new = out.split("|")
     assert label.strip() == "Egyptian cat" and "pytorch_grad_cam" not in new and "torchvision" not in new, new
+
+
+def test_the_local_ray_instance_runs_its_workers_at_the_local_engines_priority() -> None:
+    """Ray's default worker niceness (15) starves the workers on a busy machine; ours starts them at 0."""
+    out = _fresh_python(
+        "import logging, os, ray\nfrom verbalize.pipeline.batch.runner import local_ray_options\n"
+        "ray.init(**local_ray_options(1, 128), include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)\n"
+        "probe = ray.remote(num_cpus=1)(lambda: os.nice(0))\n"
+        "print(os.nice(0), ray.get(probe.remote()))\nray.shutdown()")
+    assert out.split()[-2:] == ["0", "0"]
