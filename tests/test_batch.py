@@ -277,3 +277,44 @@ def test_open_run_without_a_run_is_a_user_error(tmp_path: Path) -> None:
     Store.in_folder(tmp_path).close()
     with pytest.raises(UserError, match="has no run named"):
         batch.open_run(tmp_path)
+
+
+def _fresh_python(code: str) -> str:
+    """Run `code` in a fresh interpreter without a thread limit in its environment; its stdout."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_a_worker_gives_torch_and_opencv_one_thread_per_reserved_core() -> None:
+    out = _fresh_python("import cv2, torch\nfrom verbalize.pipeline.batch.runner import limit_threads\n"
+                        "print(cv2.getNumThreads(), torch.get_num_threads(), limit_threads(1))")
+    before_cv2, before_torch, after = out.split(maxsplit=2)
+    assert after.strip() == "{'torch': 1, 'cv2': 1}"
+    assert int(before_cv2) == int(before_torch) == os.cpu_count()  # what N workers on N cores would each start
+
+
+def test_the_image_workers_pay_the_methods_first_call_cost_while_loading() -> None:
+    """After the batch processor is built, the first image imports nothing more (grad-cam's import of
+    torchvision and scikit-learn took 3-6 s of the first item before)."""
+    out = _fresh_python(
+        "import sys\nfrom verbalize.core.config import Config\nfrom verbalize.pipeline.batch.kinds import processor_factory\n"
+        "from verbalize.pipeline.batch.runner import WorkItem\nfrom verbalize.pipeline.image.samples import sample_path\n"
+        "process = processor_factory('image')(Config().with_overrides(**{'facts.curve_steps': 2}))\n"
+        "loaded = set(sys.modules)\n"
+        "result, files = process(WorkItem('cat', {'path': str(sample_path('chelsea'))}))\n"
+        "print(result['prediction']['label'], '|', ' '.join(sorted(m.split('.')[0] for m in set(sys.modules) - loaded)))")
+    label, new = out.split("|")
+    assert label.strip() == "Egyptian cat" and "pytorch_grad_cam" not in new and "torchvision" not in new, new
+
+
+def test_the_local_ray_instance_runs_its_workers_at_the_local_engines_priority() -> None:
+    """Ray's default worker niceness (15) starves the workers on a busy machine; ours starts them at 0."""
+    out = _fresh_python(
+        "import logging, os, ray\nfrom verbalize.pipeline.batch.runner import local_ray_options\n"
+        "ray.init(**local_ray_options(1, 128), include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)\n"
+        "probe = ray.remote(num_cpus=1)(lambda: os.nice(0))\n"
+        "print(os.nice(0), ray.get(probe.remote()))\nray.shutdown()")
+    assert out.split()[-2:] == ["0", "0"]

@@ -45,11 +45,17 @@ def test_missing_arguments_and_bad_values_are_one_line_too(
     assert code == 2 and len(err.strip().splitlines()) == 1 and needle in err
 
 
+HEAVY = ("torch", "shap", "numba", "lime", "transformers")
+"""Libraries that take seconds to import: `--help`, `verify` and `report` need none of them."""
+NONE_HEAVY = "heavy imports: none"
+
+
 def _subprocess(*args: str, probe: bool = False, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """`verbalize ARGS` in a fresh interpreter; with probe=True stderr's last line says whether torch was imported."""
+    """`verbalize ARGS` in a fresh interpreter; with probe=True stderr's last line names the HEAVY libraries imported."""
     code = ("import sys\nfrom verbalize.cli import main\nsys.argv = ['verbalize', *sys.argv[1:]]\n"
             "try:\n    main()\nfinally:\n"
-            "    print('TORCH' if 'torch' in sys.modules else 'NO-TORCH', file=sys.stderr)\n") if probe else \
+            f"    print('heavy imports:', ', '.join(m for m in {HEAVY!r} if m in sys.modules) or 'none', "
+            "file=sys.stderr)\n") if probe else \
         "from verbalize.cli import main; main()"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
@@ -61,7 +67,7 @@ def test_version_prints_the_version() -> None:
     assert r.returncode == 0 and r.stdout.strip() == f"verbalize {verbalize.__version__}" and not r.stderr
 
 
-def test_help_verify_and_report_import_no_torch(tmp_path: Path) -> None:
+def test_help_verify_and_report_import_no_torch_shap_numba_lime_or_transformers(tmp_path: Path) -> None:
     # a real explanation.json and a real run folder, made in this process (which may import torch)
     from verbalize.core.config import Config
     from verbalize.pipeline.batch.runner import run as run_batch
@@ -70,10 +76,10 @@ def test_help_verify_and_report_import_no_torch(tmp_path: Path) -> None:
 
     cfg = Config().with_overrides(**{"facts.curve_steps": 2})
     out = ImageExplainer(cfg).explain(sample_path("chelsea")).write(tmp_path / "ex")
-    assert _subprocess("--help", probe=True).stderr.strip().splitlines()[-1] == "NO-TORCH"
+    assert _subprocess("--help", probe=True).stderr.strip().splitlines()[-1] == NONE_HEAVY
     r = _subprocess("verify", str(out / "explanation.json"), "--text", "The model predicts Egyptian cat.", probe=True)
     assert r.returncode == 0 and "supported" in r.stdout, r.stderr
-    assert r.stderr.strip().splitlines()[-1] == "NO-TORCH"
+    assert r.stderr.strip().splitlines()[-1] == NONE_HEAVY
     images = tmp_path / "images"
     images.mkdir()
     (images / "cat.jpg").write_bytes(sample_path("chelsea").read_bytes())
@@ -89,7 +95,16 @@ def test_help_verify_and_report_import_no_torch(tmp_path: Path) -> None:
     assert {"overlay.png", "segment.png", "mask.png", "arrays.npz"} <= set(item.artifacts)
     r = _subprocess("report", str(tmp_path / "runs" / "r1"), probe=True)
     assert r.returncode == 0 and (tmp_path / "runs" / "r1" / "report.html").is_file(), r.stderr
-    assert r.stderr.strip().splitlines()[-1] == "NO-TORCH"
+    assert r.stderr.strip().splitlines()[-1] == NONE_HEAVY
+
+
+def test_the_image_journey_with_template_words_imports_no_langchain() -> None:
+    """langchain-core (~0.5 s) loads with the prompt files, which only the LLM and VLM verbalizers read."""
+    code = ("import sys\nimport verbalize.pipeline.image.explainer\n"
+            "print('langchain_core' in sys.modules, 'verbalize.prompts' in sys.modules)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0 and r.stdout.split() == ["False", "False"], r.stderr
 
 
 def test_the_default_config_ships_inside_the_package(tmp_path: Path) -> None:

@@ -167,3 +167,27 @@ def test_shap_partition_runs_through_the_scorer(explainer: ImageExplainer) -> No
     assert att.forward_passes >= 64 // 16 - 1
     assert result.saliency.shape == (300, 451)
     assert verify_text(result.explanation.verbalizations[0].text, result.explanation.facts).fidelity == 1.0
+
+
+def test_shap_hands_our_scorer_full_batches_of_our_size(explainer: ImageExplainer) -> None:
+    """shap's Owen recursion gets the scorer's batch size: every forward pass it causes holds at most
+    that many inputs, and once the recursion's queue has filled, exactly that many."""
+    from PIL import Image
+
+    from verbalize.pipeline.image.methods import attribute_image
+    from verbalize.pipeline.image.methods.shap import image_masker
+
+    clf = explainer.classifier
+    view = clf.geometry(451, 300).view(Image.open(sample_path("chelsea")).convert("RGB"))
+    sizes: list[int] = []
+    scorer = clf.scorer(16)
+    forward = scorer.forward
+    scorer.forward = lambda batch: (sizes.append(len(batch)), forward(batch))[1]
+    config = explainer.config.with_overrides(**{"saliency.shap.max_evals": 120}).saliency
+    att, first = attribute_image(clf, view, 285, method="shap", scorer=scorer, config=config, seed=0)
+    assert att.params["batch_size"] == 16 and att.params["evaluations"] == sum(sizes) <= 120
+    assert max(sizes) == 16 and sizes.count(16) >= len(sizes) - 5, sizes  # 1, 1, 2, 8 while the queue fills; the tail
+    again, second = attribute_image(clf, view, 285, method="shap", scorer=clf.scorer(16), config=config, seed=0)
+    assert np.array_equal(first, second)  # the reused partition tree changes nothing
+    a, b = image_masker("blur(32,32)", view.shape), image_masker("blur(32,32)", view.shape)
+    assert a is not b and a.clustering is b.clustering  # one tree per shape, one masker state per run

@@ -107,6 +107,27 @@ def test_own_module_on_an_hwc_float_array_and_an_nchw_batch(leafnet: LeafNet) ->
     assert not np.allclose(both[0].saliency, both[1].saliency)  # the flipped picture gets its own map
 
 
+def test_explain_images_reads_each_file_once(leafnet: LeafNet, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import verbalize.pipeline.image.explainer as explainer_module
+
+    paths = [tmp_path / "a.png", tmp_path / "b.png"]
+    Image.fromarray(_picture()).save(paths[0])
+    Image.fromarray(_picture()[::-1].copy()).save(paths[1])
+    read: list[str] = []
+    real = explainer_module.load_image
+
+    def counted(source, **kw):  # type: ignore[no-untyped-def]
+        read.append(str(source))
+        return real(source, **kw)
+
+    monkeypatch.setattr(explainer_module, "load_image", counted)
+    both = explain_images(paths, model=leafnet, labels=LABELS, config=CFG)
+    assert sorted(read) == sorted(map(str, paths))  # once each: the shared prediction and the explanation
+    assert [e.image.path for e in both] == list(map(str, paths))
+    assert both[0].image.sha256 != both[1].image.sha256
+
+
 def test_a_module_without_a_convolution_needs_layer_and_says_so_in_python_terms() -> None:
     torch.manual_seed(0)
     net = NoConvNet()

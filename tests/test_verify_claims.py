@@ -263,6 +263,19 @@ def test_rule_based_extractor_is_fast() -> None:
     assert (time.perf_counter() - t0) / 50 < 0.020
 
 
+def test_the_class_pattern_compiles_once_for_sheets_with_different_rankings() -> None:
+    """Compiling the ~1000-label pattern costs ~50 ms: once per label set, not once per explanation."""
+    from verbalize.pipeline.image import verify
+
+    text = "The model predicts espresso; a cup is the runner-up, not a tiger cat."
+    verify_text(text, sheet("coffee"))
+    before = verify._class_pattern.cache_info()
+    for name in ("chelsea", "coffee", "chelsea_eigencam"):
+        verify_text(text, sheet(name))
+    after = verify._class_pattern.cache_info()
+    assert after.misses == before.misses and after.hits > before.hits
+
+
 def test_verify_command_imports_no_torch() -> None:
     code = ("import sys\nfrom typer.testing import CliRunner\nfrom verbalize.cli import app\n"
             f"r = CliRunner().invoke(app, ['verify', {str(CHELSEA_JSON)!r}, '--text', "

@@ -8,12 +8,12 @@ benchmarks can check that no method calls a model one input at a time.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import numpy as np
+import xxhash
 
 T = TypeVar("T")
 
@@ -22,9 +22,14 @@ ProgressFn = Callable[[int, int], None]
 
 
 def array_key(x: Any) -> Hashable:
-    """Content hash of an array (or anything numpy can view as one); shape and dtype included."""
+    """Content hash of an array (or anything numpy can view as one); shape and dtype included.
+
+    XXH3-128, not a cryptographic hash: the scorer hashes every input it is handed (500 image views of
+    600 kB for one SHAP run), and XXH3 does that in 0.05 ms a view where blake2b took 0.7-1.5 ms,
+    which was a few percent of SHAP's wall time. Keys live only as long as one explanation's scorer.
+    """
     a = np.ascontiguousarray(x)
-    h = hashlib.blake2b(a.view(np.uint8).reshape(-1).data if a.size else b"", digest_size=16)
+    h = xxhash.xxh3_128(a.view(np.uint8).reshape(-1).data if a.size else b"")
     h.update(repr((a.shape, a.dtype.str)).encode())
     return h.digest()
 

@@ -34,7 +34,9 @@ def image_processor(explainer: Any) -> Processor:
 def _image_processor(config: Config) -> Processor:
     from verbalize.pipeline.image.explainer import ImageExplainer
 
-    return image_processor(ImageExplainer(config))
+    explainer = ImageExplainer(config)
+    explainer.warm_up()  # the method's first-call cost belongs to start-up, not to the first item
+    return image_processor(explainer)
 
 
 @BATCH_KINDS.register("text", description="texts: one self-explanation study item per text")

@@ -9,6 +9,7 @@ is the one-call API.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
 import time
@@ -43,7 +44,11 @@ from verbalize.pipeline.image.verbalize import IMAGE_VERBALIZERS, VerbalizerCont
 from verbalize.pipeline.image.verify import verify_text
 
 if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
+
     from verbalize.adapters.llm import ChatBackend
+
+log = logging.getLogger(__name__)
 
 ProgressFactory = Callable[[str], ProgressFn | None]
 
@@ -137,23 +142,47 @@ class ImageExplainer:
         self.segmenter = make_segmenter(self.config.segmenter, device=self.config.model.device, seed=self.config.seed)
         self._llm = llm
 
+    def warm_up(self) -> float:
+        """Pay the method's first-call cost now, not on the first image; the seconds it took.
+
+        A single-pass method's first call imports its library (pytorch-grad-cam pulls in torchvision,
+        torch._dynamo and scikit-learn: 3-6 s, ~3x the whole warm explanation) and runs torch's first
+        backward. Long-lived workers (batch, service) call this while loading their models, so every
+        image costs the same. It runs the method once on a grey view; perturbation methods are left
+        alone (their warm-up would cost a full run). A failure here is the first image's to report.
+        """
+        t0 = time.perf_counter()
+        entry = method_entry(self.config.saliency.method)
+        if not entry.perturbs:
+            crop = self.classifier.crop
+            view = np.full((crop, crop, 3), 0.5, np.float32)
+            try:
+                attribute_image(self.classifier, view, 0, method=entry.name, scorer=self.classifier.scorer(1),
+                                config=self.config.saliency, seed=self.config.seed)
+            except Exception:  # noqa: BLE001 - the same error reaches the first image, where it is reported
+                log.debug("warm-up of %s failed", entry.name, exc_info=True)
+        return time.perf_counter() - t0
+
     def explain(self, source: ImageSource, *, progress: ProgressFactory | None = None, name: str | None = None,
                 target: int | str | None = None, box: Sequence[int] | None = None,
                 mask: GroundTruthMask | None = None, probabilities: np.ndarray | None = None,
-                precomputed: tuple[np.ndarray, dict[str, Any]] | None = None) -> ImageResult:
+                precomputed: tuple[np.ndarray, dict[str, Any]] | None = None,
+                loaded: tuple[PILImage, ImageInfo] | None = None) -> ImageResult:
         """Explain one image; `target` (a class index or name) picks the class explained, default the
         prediction. With `box` ([x0, y0, x1, y1] in original pixels) or `mask` (an H x W array or a
         mask image file), also score how well the map points at that region (`localization`).
         `probabilities`: the view's class probabilities when they were computed already (explain_images
         predicts all its images in shared batches). `precomputed`: the saliency map over the view and its
-        parameters, when a batch of images shared the method's passes (explain_images, batchable CAMs)."""
+        parameters, when a batch of images shared the method's passes (explain_images, batchable CAMs).
+        `loaded`: what `load_image(source)` returned, when the caller has read the image already."""
         return self.finish(self.prepare(source, progress=progress, name=name, target=target, box=box, mask=mask,
-                                        probabilities=probabilities, precomputed=precomputed))
+                                        probabilities=probabilities, precomputed=precomputed, loaded=loaded))
 
     def prepare(self, source: ImageSource, *, progress: ProgressFactory | None = None, name: str | None = None,
                 target: int | str | None = None, box: Sequence[int] | None = None,
                 mask: GroundTruthMask | None = None, probabilities: np.ndarray | None = None,
-                precomputed: tuple[np.ndarray, dict[str, Any]] | None = None) -> Prepared:
+                precomputed: tuple[np.ndarray, dict[str, Any]] | None = None,
+                loaded: tuple[PILImage, ImageInfo] | None = None) -> Prepared:
         """The journey up to the fact sheet (load, predict, attribute, segment); `finish` does the rest.
 
         Two halves so that `explain_many` can score the fact sheets' perturbations of several images
@@ -163,7 +192,7 @@ class ImageExplainer:
         t_all = time.perf_counter()
 
         t0 = time.perf_counter()
-        rgb, info = load_image(source, max_pixels=cfg.max_image_pixels, name=name)
+        rgb, info = loaded if loaded is not None else load_image(source, max_pixels=cfg.max_image_pixels, name=name)
         image = np.asarray(rgb)
         geometry = self.classifier.geometry(info.width, info.height)
         view = geometry.view(rgb)
@@ -265,9 +294,10 @@ class ImageExplainer:
         labels = list(names) if names is not None else [None] * n
         out: list[ImageResult | Exception | None] = [None] * n
         views: dict[int, np.ndarray] = {}
+        read: dict[int, tuple[PILImage, ImageInfo]] = {}  # each image read once, here
         for i, (source, name) in enumerate(zip(sources, labels, strict=True)):
             try:
-                rgb, info = load_image(source, max_pixels=cfg.max_image_pixels, name=name or f"image {i + 1}")
+                rgb, info = read[i] = load_image(source, max_pixels=cfg.max_image_pixels, name=name or f"image {i + 1}")
                 views[i] = self.classifier.geometry(info.width, info.height).view(rgb)
             except Exception as e:  # noqa: BLE001 - the image's own error, handed back as its result
                 out[i] = e
@@ -281,7 +311,7 @@ class ImageExplainer:
         prepared: dict[int, Prepared] = {}
         for i in ready:
             try:
-                prepared[i] = self.prepare(sources[i], name=labels[i], target=target,
+                prepared[i] = self.prepare(sources[i], name=labels[i], target=target, loaded=read[i],
                                            probabilities=probabilities.get(i), precomputed=precomputed.get(i))
             except Exception as e:  # noqa: BLE001
                 out[i] = e

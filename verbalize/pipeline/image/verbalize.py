@@ -27,7 +27,6 @@ from verbalize.pipeline.image.ranking import ranking_sentence
 from verbalize.pipeline.image.regions import region_sentences
 from verbalize.pipeline.image.render import overlay, segment_crop
 from verbalize.pipeline.image.types import GRID_WORDS, FactSheet
-from verbalize.prompts import load_prompt
 
 if TYPE_CHECKING:
     from verbalize.adapters.llm import ChatBackend
@@ -153,6 +152,9 @@ def grid_as_text(f: FactSheet) -> str:
 def language_verbalization(kind: str, facts: FactSheet, backend: Any, config: Config, *, image: np.ndarray,
                            saliency: np.ndarray, mask: Any) -> Verbalization:
     """Ask `backend` for an explanation; a failed call is returned as a failed Verbalization, not raised."""
+    # langchain-core takes ~0.5 s to import: only the LLM and VLM words need the prompt files.
+    from verbalize.prompts import load_prompt
+
     prompt = load_prompt(PROMPTS[kind], config.llm.prompts_dir)
     messages = prompt.format(label=facts.label, facts=facts_as_text(facts), grid=grid_as_text(facts))
     images = None
