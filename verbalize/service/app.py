@@ -211,6 +211,7 @@ class ImageService:
         self.base = ImageExplainer(config)
         if _uses_llm(config):
             _ = self.base.llm  # load the language model now, not on the first request
+        self.base.warm_up()  # the CAM library's first-call cost (seconds) belongs to start-up, not to a request
         self.lock = threading.Lock()
         self._explainers: OrderedDict[tuple[Any, ...], Any] = OrderedDict({self._key(config): self.base})
 
