@@ -278,3 +278,13 @@ def test_explain_text_takes_a_pipeline_or_a_model_and_tokenizer_pair(tiny_bert: 
         np.testing.assert_allclose(ex.attributions[0].scores, by_path.attributions[0].scores, atol=1e-6)
     with pytest.raises(UserError, match="model=: expected"):
         verbalize.explain_text(text, model=42)
+
+
+def test_load_text_classifier_reads_the_users_prompts_dir(tmp_path: Path) -> None:
+    """explain-text, verbalize-text and the text service build their LLM classifier here: a user's own
+    classify_label.yaml in `llm.prompts_dir` must win over the packaged one, as it does in the study."""
+    (tmp_path / "classify_label.yaml").write_text(
+        "name: classify_label\nversion: mine\nmessages:\n  - role: user\n    template: '{task} {labels}: {input}'\n")
+    clf = load_text_classifier("llm:local", prompts_dir=str(tmp_path))
+    assert isinstance(clf, LLMClassifier) and clf.describe()["prompt"] == "classify_label@mine"
+    assert load_text_classifier("llm:local").describe()["prompt"] == "classify_label@2"  # the packaged one

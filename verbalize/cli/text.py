@@ -233,7 +233,7 @@ def verbalize_text(
         source = f"{path.name}"
     else:
         tokens, scores, target_label, probability, backend, source = _attribute(
-            input, model, label, label_list, cfg.scorer.batch_size, cfg.seed)
+            input, model, label, label_list, cfg.scorer.batch_size, cfg.seed, cfg.llm.prompts_dir)
     results = []
     if "template" in kinds:
         results.append(template_verbalization(tokens, scores, target_label, labels=label_list))
@@ -257,7 +257,7 @@ def verbalize_text(
 
 
 def _attribute(text: str, model: str, label: str | None, labels: list[str] | None, batch_size: int,
-               seed: int) -> tuple[list[str], list[float], str, float, Any, str]:
+               seed: int, prompts_dir: str | None = None) -> tuple[list[str], list[float], str, float, Any, str]:
     """Classify `text` with `model` and compute occlusion towards `label` (default: the prediction)."""
     from verbalize.adapters.text import load_text_classifier
     from verbalize.pipeline.text.methods import attribute_text
@@ -267,7 +267,8 @@ def _attribute(text: str, model: str, label: str | None, labels: list[str] | Non
     if not tokens:
         raise UserError("the text is empty")
     with console.status("loading the model", spinner="dots") if console.is_terminal else contextlib.nullcontext():
-        classifier = load_text_classifier(model, labels=labels, batch_size=batch_size)
+        classifier = load_text_classifier(model, labels=labels, batch_size=batch_size,
+                                          prompts_dir=prompts_dir)
     scorer = classifier.scorer(batch_size)
     probs = scorer([tokens])[0]
     target = classifier.label_index(label) if label else int(probs.argmax())

@@ -105,7 +105,8 @@ class TextService:
         with self._lock:
             clf: TextClassifier
             if opts.model == "llm":
-                clf = LLMClassifier(self.backend(), labels, task_prompt=opts.task_prompt)
+                clf = LLMClassifier(self.backend(), labels, task_prompt=opts.task_prompt,
+                                    prompts_dir=self.config.llm.prompts_dir)
             else:
                 clf = load_text_classifier("vader")
             seed = opts.seed if opts.seed is not None else self.config.seed

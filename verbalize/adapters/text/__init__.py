@@ -21,9 +21,11 @@ def load_text_classifier(
     labels: Sequence[str] | None = None,
     task_prompt: str | None = None,
     batch_size: int = 32,
+    prompts_dir: str | None = None,
 ) -> TextClassifier:
     """`vader`, `llm:BACKEND_SPEC` (e.g. `llm:local`, `llm:openai:MODEL@URL`) or a path to a
-    Hugging Face sequence classifier (a directory, or ORG/NAME in the HF cache)."""
+    Hugging Face sequence classifier (a directory, or ORG/NAME in the HF cache). `prompts_dir`: the
+    config's `llm.prompts_dir`, where a user's own `classify_label.yaml` overrides the packaged one."""
     spec = spec.strip()
     if spec.lower() == "vader":
         return VaderClassifier()
@@ -31,7 +33,8 @@ def load_text_classifier(
         from verbalize.adapters.llm import make_backend
 
         backend = make_backend(spec[4:] or "local")
-        return LLMClassifier(backend, labels or SENTIMENT_LABELS, task_prompt, batch_size=batch_size)
+        return LLMClassifier(backend, labels or SENTIMENT_LABELS, task_prompt, batch_size=batch_size,
+                             prompts_dir=prompts_dir)
     if labels:
         raise UserError("--labels applies to llm: models; a sequence classifier has its own labels")
     return HFSequenceClassifier(spec, batch_size=batch_size)
