@@ -34,21 +34,21 @@ MAX_CITED_WORDS = 12
 MAX_OCCURRENCES = 64
 """Where a cited unit may be: enough for any real text, bounded against pathological repetition."""
 
-_NOT_IDIOM = r"(?!\W+(?:surprisingly|unexpectedly|coincidentally|only|just|least|to mention)\b)"
+NOT_IDIOM = r"(?!\W+(?:surprisingly|unexpectedly|coincidentally|only|just|least|to mention)\b)"
 """'not' that negates nothing: "Not surprisingly, 'mess' leads", "not only … but also", "not least"."""
-_NEGATION = re.compile(rf"\b(not{_NOT_IDIOM}|no|n't|never|neither|nor|without)\W+(?:\w+\W+)?$", re.I)
+NEGATION = re.compile(rf"\b(not{NOT_IDIOM}|no|n't|never|neither|nor|without)\W+(?:\w+\W+)?$", re.I)
 
-_STRIP = string.punctuation + "«»…–—“”‘’"
+STRIP = string.punctuation + "«»…–—“”‘’"
 
 
-def _norm(s: str) -> str:
+def norm_word(s: str) -> str:
     return unicodedata.normalize("NFKC", s).casefold().replace("’", "'")
 
 
 def core(s: str) -> str:
     """A word as compared with tokens: case-folded, surrounding punctuation removed ("Great," → "great")."""
-    n = _norm(s)
-    stripped = n.strip(_STRIP)
+    n = norm_word(s)
+    stripped = n.strip(STRIP)
     return stripped or n
 
 

@@ -50,15 +50,15 @@ from verbalize.core.claims import (
 )
 from verbalize.core.types import Claim, Verification
 from verbalize.pipeline.text.attribution import (
-    _NEGATION,
-    _STRIP,
+    NEGATION,
+    STRIP,
     Attribution,
     Citation,
     Unit,
-    _norm,
     cited_words,
     core,
     extract_citations,
+    norm_word,
 )
 from verbalize.pipeline.text.word_claims import probability_claims, word_frame_claims, word_value_claims
 
@@ -85,7 +85,7 @@ def _clauses(text: str, a: int, b: int) -> list[tuple[int, int]]:
 
 def _label_in(citation: Citation, labels: Sequence[str]) -> str | None:
     lowered = {lb.casefold(): lb for lb in labels}
-    return lowered.get(_norm(citation.text).strip(_STRIP))
+    return lowered.get(norm_word(citation.text).strip(STRIP))
 
 
 def verify_text_verbalization(
@@ -319,7 +319,7 @@ def _is_most_important(c: Citation, places: list[list[int]], att: Attribution, t
 
 
 def _negated(text: str, pos: int) -> bool:
-    return bool(_NEGATION.search(text[max(0, pos - 30) : pos]))
+    return bool(NEGATION.search(text[max(0, pos - 30) : pos]))
 
 
 def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: Attribution,

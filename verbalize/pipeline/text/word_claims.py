@@ -24,7 +24,7 @@ from verbalize.pipeline.text.asides import (
     no_rank_blanked,
     pronoun_positions,
 )
-from verbalize.pipeline.text.attribution import _NEGATION, _NOT_IDIOM, Attribution, core
+from verbalize.pipeline.text.attribution import NEGATION, NOT_IDIOM, Attribution, core
 
 # Rules and thresholds: bench/verifier/README.md, "Text (token attributions)".
 
@@ -263,7 +263,7 @@ def push_claims(text: str, att: Attribution, labels: Sequence[str], label: str |
         direction = (m.group("dir") or m.group("dir2") or "for").lower()
         against = direction in ("against", "away from") or m.group("opp") is not None
         want_positive = (target.casefold() == label.casefold()) != against
-        negated = bool(_NEGATION.search(text[m.end("x"): m.start("l")]))
+        negated = bool(NEGATION.search(text[m.end("x"): m.start("l")]))
         ok = any((v > 0) if want_positive else (v < 0) for v in xs) != negated
         shown = ", ".join(f"{v:.4g}" for v in xs[:4])
         claims.append(Claim(text=text[m.start("x"): m.end("x")], kind="word_sign", start=m.start("x"), end=m.end("x"),
@@ -320,7 +320,7 @@ def removal_claims(text: str, att: Attribution, labels: Sequence[str], label: st
             continue
         towards = m.group("eff") is not None and m.group("eff").lower() == "positive"
         want_positive = (target.casefold() == label.casefold()) == towards
-        negated = bool(_NEGATION.search(text[m.end(xg): m.start(lg)]))
+        negated = bool(NEGATION.search(text[m.end(xg): m.start(lg)]))
         ok = any((v > 0) if want_positive else (v < 0) for v in xs) != negated
         shown = ", ".join(f"{v:.4g}" for v in xs[:4])
         claims.append(Claim(text=text[m.start(xg): m.end(xg)], kind="word_sign", start=m.start(xg), end=m.end(xg),
@@ -341,7 +341,7 @@ def removal_claims(text: str, att: Attribution, labels: Sequence[str], label: st
             down = m.group("dir").lower().startswith(("less", "lower", "reduc", "decreas", "weaken"))
             towards = down == removal  # removing a word that pushes towards L lowers p(L)
             want_positive = (target.casefold() == label.casefold()) == towards
-            negated = bool(_NEGATION.search(text[m.end("x"): max(l_start, m.start("dir"))]))
+            negated = bool(NEGATION.search(text[m.end("x"): max(l_start, m.start("dir"))]))
             ok = any((v > 0) if want_positive else (v < 0) for v in xs) != negated
             shown = ", ".join(f"{v:.4g}" for v in xs[:4])
             claims.append(Claim(text=text[m.start("x"): m.end("x")], kind="word_sign", start=m.start("x"),
@@ -366,7 +366,7 @@ def zero_claims(text: str, att: Attribution, cited: Sequence[tuple[int, int]]) -
     claims: list[Claim] = []
     for s0, s1 in sentence_spans(text):
         m = _ZERO.search(text, s0, s1)
-        if m is None or _NEGATION.search(text[max(s0, m.start() - 30): m.start()]):
+        if m is None or NEGATION.search(text[max(s0, m.start() - 30): m.start()]):
             continue
         for a, b in cited:
             xs = _word_scores(att, text[a:b]) if s0 <= a < s1 else []
@@ -516,7 +516,7 @@ def _cue_blanked(rest: str, kind: str) -> str:
 
 
 _CUE_CLAUSE = re.compile(r";|,\s+(?:while|whereas|but|and)\s|\s(?:but|whereas|while)\s|\s[—–]\s", re.I)
-_NEGATION_ANY = re.compile(rf"\b(?:not\b{_NOT_IDIOM}|never|no|n't|neither|nor)\b|n't\b", re.I)
+_NEGATION_ANY = re.compile(rf"\b(?:not\b{NOT_IDIOM}|never|no|n't|neither|nor)\b|n't\b", re.I)
 
 
 def word_frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None,
@@ -657,7 +657,7 @@ def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str
         xs = _word_scores(att, x)
         if not xs or core(x) in {lb.casefold() for lb in labels}:
             continue
-        negated = bool(_NEGATION.search(_QUOTED.sub(" ", plain[max(0, m.start() - 30): m.start()])))
+        negated = bool(NEGATION.search(_QUOTED.sub(" ", plain[max(0, m.start() - 30): m.start()])))
         if kind in ("top", "second", "least") and any(s0 <= m.start() < s1 and _SUBSET.search(text, s0, s1)
                                                       for s0, s1 in sentences):
             continue  # a rank among some of the words only
