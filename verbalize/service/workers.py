@@ -4,8 +4,8 @@ Each worker is a spawned process that loads the image models once and then expla
 the micro-batcher sends it over a pipe, one at a time; the front keeps the HTTP server, the
 admission gate and the jobs (one store). Spawned, not forked: the front has threads (uvicorn, the
 batcher, the job worker) and torch does not survive a fork with them. Each worker gets the
-machine's cores ($OMP_NUM_THREADS when set) divided by N as torch threads, so N workers do not
-fight over the same cores.
+machine's cores ($OMP_NUM_THREADS when set) divided by N as torch and OpenCV threads, so N workers
+do not fight over the same cores.
 
 A worker that dies fails the batch it was running (those requests get a 500; the server log names
 the exit code) and is started again; one found dead while idle is replaced before it gets a batch.
@@ -53,11 +53,13 @@ def portable(outcome: Any) -> Any:
 
 def _worker_main(config: Config, threads: int, conn: Connection) -> None:
     """A worker's body: load the models, say so, then explain batches until the pipe closes."""
-    import torch
+    import cv2  # noqa: F401 - loaded here so that limit_threads reaches it (GrabCut runs on OpenCV)
+    import torch  # noqa: F401
 
+    from verbalize.pipeline.batch.runner import limit_threads
     from verbalize.service.app import ImageService
 
-    torch.set_num_threads(threads)
+    limit_threads(threads)  # torch and OpenCV alike, as batch workers do: N workers, not N x cores OpenCV threads
     try:
         service = ImageService(config)
     except Exception as e:  # noqa: BLE001 - reported to the front, which refuses to start
