@@ -178,7 +178,7 @@ class LocalBackend(ChatBackend):
     def shared_prefix_engine(self) -> SharedPrefixLM | None:
         """A `SharedPrefixLM` over this model (None when the model's cache layout is unsupported).
         Use it under `self.lock`: calls on one model are serialised."""
-        engine = SharedPrefixLM(self.hf_model, self.pad_id, self.device)
+        engine = SharedPrefixLM(self.hf_model, self.device)
         with self.lock:
             return engine if engine.supported() else None
 

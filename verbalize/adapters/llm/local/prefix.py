@@ -93,9 +93,8 @@ class SharedPrefixLM:
     """Nodes per packed pass: attention runs over the whole (nodes x nodes) square, mostly masked,
     and its cost grows with the square while the useful work grows with the nodes."""
 
-    def __init__(self, model: Any, pad_id: int, device: torch.device, max_anchors: int = 4) -> None:
+    def __init__(self, model: Any, device: torch.device, max_anchors: int = 4) -> None:
         self.model = model
-        self.pad_id = pad_id
         self.device = device
         self.max_anchors = max_anchors
         self._anchors: OrderedDict[tuple[int, ...], list[tuple[torch.Tensor, torch.Tensor]]] = OrderedDict()
@@ -109,11 +108,16 @@ class SharedPrefixLM:
         """Forget the kept anchors (a benchmark's cold start)."""
         self._anchors.clear()
 
+    @property
+    def _attention(self) -> str:
+        """The model's attention implementation (transformers' config name), sdpa when unset."""
+        return str(getattr(self.model.config, "_attn_implementation", "sdpa"))
+
     def supported(self) -> bool:
         """True when the model's cache is plain full attention (no sliding windows, no linear
         attention), which is what reusing an anchor's keys and values assumes, and its attention
         takes an arbitrary 4D mask (sdpa or eager), which the packed forest needs."""
-        if getattr(self.model.config, "_attn_implementation", "sdpa") not in ("sdpa", "eager"):
+        if self._attention not in ("sdpa", "eager"):
             return False
         from transformers import DynamicCache
         from transformers.cache_utils import DynamicLayer
@@ -156,7 +160,6 @@ class SharedPrefixLM:
         """For each (sequence, continuations): log p(continuation | what precedes it), summed over
         the continuation's tokens. Each sequence ends with all but the last token of each of its
         continuations (a prompt followed by a label minus its last token); continuations are non-empty."""
-
         lengths = np.array([len(s) for s, _ in jobs])
         caps = np.array([len(s) - max(len(f) for f in forms) for s, forms in jobs])
         seqs = np.full((len(jobs), int(lengths.max())), -1, dtype=np.int64)
@@ -208,7 +211,7 @@ class SharedPrefixLM:
         own = (idx.unsqueeze(0) <= idx.unsqueeze(1)) & (idx.unsqueeze(1) < torch.tensor(end).unsqueeze(0))
         past = torch.arange(la).unsqueeze(0) < torch.tensor(roots).unsqueeze(1)
         mask = torch.cat([past, own], 1)[None, None]
-        if getattr(self.model.config, "_attn_implementation", "sdpa") != "sdpa":
+        if self._attention != "sdpa":  # eager attention adds the mask: 0 where seen, the dtype's minimum elsewhere
             mask = torch.zeros(mask.shape, dtype=self.model.dtype).masked_fill(~mask, torch.finfo(self.model.dtype).min)
         read: dict[int, int] = {}
         for r, (s, forms) in enumerate(jobs):
