@@ -856,6 +856,7 @@ def main() -> None:
     import round5  # round 5: text ranks in position/superlative phrasings + image shares, before round 5's rules
     import round6  # round 6: text top/second/strength phrasings + superlatives that are no rank, before round 6's rules
     import round7  # round 7: text rank/strength/sign phrasings, before round 7's rules and learned fallback
+    import round8  # round 8: LLM-style prose by writers blind to the verifier, before round 8's rules
 
     hand_items = [("image", *h) for h in hand.IMAGE] + [("text", *h) for h in hand.TEXT]
     records = []
@@ -874,6 +875,7 @@ def main() -> None:
     records += [dict(r, round=5) for r in round5.generate(seen)]  # round 5: after round 4's held-out run
     records += [dict(r, round=6) for r in round6.generate(seen)]  # round 6: after round 5's held-out run
     records += [dict(r, round=7) for r in round7.generate(seen)]  # round 7: after round 6's held-out run
+    records += [dict(r, round=8) for r in round8.generate(seen)]  # round 8: after round 7's held-out run
 
     counters: Counter[str] = Counter()
     for r in records:
