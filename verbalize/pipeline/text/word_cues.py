@@ -1,0 +1,155 @@
+"""The fallback reader of statements about one word (issue 10): a clause that names one word (or one list of words)
+and that no frame of `word_patterns` read is decided by its strongest cue word ("'plot' sits at the tail end" →
+least important). This is what reads an unseen phrasing; comparisons, conditionals, questions, negated clauses
+and ranks within a subset are left unread.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from verbalize.core.claims import sentence_spans, split_spans
+from verbalize.core.types import Claim
+from verbalize.pipeline.text.asides import no_rank_blanked
+from verbalize.pipeline.text.attribution import NOT_IDIOM, Attribution, core
+from verbalize.pipeline.text.word_patterns import MORE_WORDS, PAT_SCORE, QUOTED, SUBSET, cited_lists
+from verbalize.pipeline.text.word_rules import Stats, judge, scores_of, word_claim
+
+_CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
+    ("second", r"\b(?:second|runner[- ]up|number[- ]two|silver|next (?:most|in line|in importance|strongest|biggest)|trails? only|only "
+               r"(?:surpassed|outranked|beaten|topped) by)\b"),
+    ("least", r"\b(?:least|lowest|smallest|weakest|faintest|slightest|tiniest|lightest|feeblest|mildest|softest|"
+              r"quietest|thinnest|slimmest|dimmest|bottom|last|rear|tail end|minimal|"
+              r"(?:trails?|trailing|behind|below) (?:all|every|everything|the (?:rest|pack|field|others)))\b"),
+    ("none", r"\b(?:no (?:real )?(?:bearing|effect|influence|impact|role|part|weight|attribution|importance|say|"
+             r"contribution)|nothing|zero|ignor\w+|disregard\w*|overlook\w*|irrelevant|neutral|not (?:use|used|matter|count))\b"),
+    ("top", r"\b(?:most|top|tops|highest|largest|greatest|biggest|strongest|heaviest|dominant|dominat\w+|first|"
+            r"(?:leads?|leading)(?! to\b)|leader|heads|number[- ]one|foremost|pride of place|(?:at )?the head of|"
+            r"the (?:decisive|pivotal|deciding|determining|key|main|central|principal)|chief|primary|above all|hardest|edges? out|"
+            r"(?:ahead of|above|outranks|outweighs|beats) (?:all|every|everything|the (?:rest|pack|field|others))|"
+            r"front-?runner|(?!(?:modest|honest|interest|rest|unrest|suggest|request|protest|contest|digest|manifest|earnest|"
+            r"forest|harvest|invest|arrest|attest|detest|guest|quest|chest|west|nest|test|latest|earliest|nearest|closest|"
+            r"priest|ingest)\b)\w{3,}est)\b"),
+    ("weak_pos", r"\b(?:weak\w*|small|slight\w*|minor|modest|marginal\w*|a little|little|mild\w*|faint|limited|low|"
+                 r"a bit|somewhat)\b"),
+    ("strong_pos", r"\b(?:strong\w*|large|major|substantial\w*|heav\w+|high|a lot of|hard|big|powerful|significant\w*|"
+                   r"sizeable|sizable|pronounced|considerabl\w+|firm\w*)\b"),
+]]
+"""Cue words of a statement about one word, strongest reading first: what an unseen phrasing of "X is the
+least important word" still contains. Used only for a clause no pattern above has read."""
+_BARE_SUBJECT = re.compile(r"\b(?:the )?(?:word|token|term)\s+(?P<x>[^\s\"'“”‘’»«,.;:!?()*]+)", re.I)
+_GRAMMAR = frozenset("""
+    a an the and or so as than of in on at to for by from with into is was were are be been being has have had do does
+    did will would can could it its this that these those which who
+""".split())
+"""Words of a text that, written bare in a sentence about it, are the sentence's grammar: every other word of the
+text in a clause could be the word the clause is about."""
+_AFTER_WORD = frozenset("in of on at to for by from with that which who is was has had and or".split())
+"""What follows 'word' as grammar, not as a name: "the leading word in the attribution", "the word with the most
+weight"."""
+_SKIP_CUES = re.compile(r"\bthan\b|\b(?:if|whether|might|may|could|would)\b|\?|\b(?:third|fourth|fifth|sixth|3rd|4th|5th|"
+                        r"6th)\b|\b(?:one of|among|amongst)\s+the\s+(?!least\b|lowest\b|weakest\b|smallest\b)", re.I)
+"""Clauses the cue words do not decide: comparisons, conditionals, questions, ranks below second ("the third most
+important word") and memberships ("one of the most important words", "among the top words": ties aside, a
+statement of the least ones holds for every word at the bottom, one of the top ones for more than the top)."""
+
+
+_QUOTE_MARK = re.compile(r"[\"“”«»*]|(?<!\w)['‘’]|['‘’](?!\w)")
+
+
+def bare_subjects(text: str, c0: int, c1: int, att: Attribution, labels: set[str]) -> list[tuple[int, int]]:
+    """The word a clause is about when it names it bare: the one word of the clause (grammar aside) that is a word
+    of the text, either ending an inverted statement ("Last in importance is plot.") or anywhere ("The model
+    disregards boring entirely."). Two such words ("The top signal is but, followed by terrible", "The first film
+    is …") leave the clause unread."""
+    if _QUOTE_MARK.search(text, c0, c1):
+        return []  # a clause that quotes names its words by quoting (part of a cited phrase cut by "!")
+    found = [(c0 + m.start(), c0 + m.end()) for m in re.finditer(r"[A-Za-z][\w'-]*", text[c0:c1])
+             if m.group(0).casefold() not in _GRAMMAR and scores_of(att, m.group(0))]
+    if len(found) != 1 or core(text[found[0][0]:found[0][1]]) in labels:
+        return []
+    return found
+
+
+def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None, cited: Sequence[tuple[int, int]],
+               read: Sequence[tuple[int, int]]) -> list[Claim]:
+    """The fallback reading of a clause that names one word (or one list of words) and no pattern read: its
+    strongest cue word decides the statement ("'plot' sits at the tail end" → least). Comparisons ("than"),
+    conditionals and negated clauses are left unread."""
+    lowered = {lb.casefold() for lb in labels}
+    st = Stats(att)
+    claims: list[Claim] = []
+    groups = cited_lists(text, cited)
+    for s0, s1 in sentence_spans(text):
+        for c0, c1 in split_spans(text, _CUE_CLAUSE, s0, s1) or [(s0, s1)]:
+            if any(c0 <= a < c1 for a, _ in read):
+                continue
+            subjects = [(a, b) for a, b in cited if c0 <= a < c1 and core(text[a:b]) not in lowered]
+            subjects += [(m.start("x"), m.end("x")) for m in _BARE_SUBJECT.finditer(text, c0, c1)
+                         if not any(a <= m.start("x") < b for a, b in subjects) and core(m.group("x")) not in lowered
+                         and m.group("x").casefold() not in _AFTER_WORD | _GRAMMAR and scores_of(att, m.group("x"))]
+            if not subjects and not any(c0 <= a < c1 for a, _ in cited):
+                subjects = bare_subjects(text, c0, c1, att, lowered)
+            if not subjects or (len(subjects) > 1 and not any(set(subjects) == set(g) for g in groups)):
+                continue
+            chars = list(text[c0:c1])
+            for a, b in subjects:  # the named words are no cue words ("'least' is the top word")
+                chars[a - c0: b - c0] = " " * (b - a)
+            rest = no_rank_blanked(QUOTED.sub(" ", "".join(chars)))
+            kind, rest = _than_all(rest)
+            if _SKIP_CUES.search(rest) or SUBSET.search(rest):
+                continue
+            kind = kind or next((k for k, cue in _CUES if cue.search(rest)), None)
+            against = bool(re.search(r"\bagainst\b|\baway\b|\bother way\b", rest, re.I))
+            named = [lb for lb in labels if re.search(rf"\b{re.escape(lb)}\b(?!\s+{PAT_SCORE})", rest, re.I)]
+            if named and label is not None and len(named) == 1 and named[0].casefold() != label.casefold():
+                against = not against  # "pushes hard towards positive" while explaining negative
+            if kind == "strong_pos" and against:
+                kind = "strong_neg"  # "argues strongly against negative"
+            elif kind in ("top", "second", "least", "weak_pos") and against:
+                continue  # "speaks against it most": a rank among the words that push away, not among all words
+            if kind is None or _NEGATION_ANY.search(_cue_blanked(rest, kind) if kind == "none" else rest):
+                continue
+            for a, b in subjects:
+                x = text[a:b]
+                xs = scores_of(att, x)
+                if xs:
+                    ok, rule = judge(kind, x, xs, st)
+                    claims.append(word_claim(text, a, b, x, kind, xs, ok, rule + " (read from the clause's cue words)"))
+    return claims
+
+
+_THAN_ALL = re.compile(
+    r"\b(?P<cmp>more|greater|larger|higher|stronger|bigger|heavier|weightier|less|smaller|lower|weaker|fewer|lighter)\b"
+    r"[^.;]{0,40}?\bthan (?:any(?:thing|one)?(?: other| else)?|all(?: the)?(?: other| remaining)?|every(?:thing)?(?: other| else)?|"
+    r"the (?:rest|others)|each of the others)\b(?![^.;]*\b(?:except|apart from|besides|but for|other than|save for|after)\b)",
+    re.I)
+"""A comparison with every other word is a rank: "contributes more than any other word" (top), "weighs less than all
+the others" (least); "... except 'mess'" is a second place, left unread."""
+_MOST_NEG = re.compile(r"\b(?:most|largest|biggest|strongest|highest|greatest) negative (?:score|attribution|weight|value|"
+                       r"contribution)|\b(?:most|largest|biggest|strongest|greatest) (?:negative|against)\b", re.I)
+""""The most negative score": the lowest signed score, not the top one."""
+
+
+def _than_all(rest: str) -> tuple[str | None, str]:
+    """The rank a comparison with all other words states, and the clause without it (its 'than' is no comparison
+    between two named words); a clause about the most negative score is read as such."""
+    if _MOST_NEG.search(rest):
+        return "most_neg", _MOST_NEG.sub(lambda m: " " * len(m.group(0)), rest)
+    m = _THAN_ALL.search(rest)
+    if m is None:
+        return None, rest
+    kind = "top" if m.group("cmp").lower() in MORE_WORDS else "least"
+    return kind, rest[:m.start()] + " " * (m.end() - m.start()) + rest[m.end():]
+
+
+def _cue_blanked(rest: str, kind: str) -> str:
+    """The clause without its cue words, where a negation left over negates the cue ("does not ignore 'mess'"),
+    while the cue's own ("no bearing", "not used") does not."""
+    cue = dict(_CUES)[kind]
+    return cue.sub(lambda m: " " * len(m.group(0)), rest)
+
+
+_CUE_CLAUSE = re.compile(r";|,\s+(?:while|whereas|but|and)\s|\s(?:but|whereas|while)\s|\s[—–]\s", re.I)
+_NEGATION_ANY = re.compile(rf"\b(?:not\b{NOT_IDIOM}|never|no|n't|neither|nor)\b|n't\b", re.I)
