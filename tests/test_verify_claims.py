@@ -222,6 +222,17 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("'total' has a considerable positive score.", False),  # 'positive score' is a sign, not the other label
     ("'but' follows closely behind 'mess'.", True), ("'total' is a close second to 'mess'.", False),
     ("'mess' is the runner up.", False),
+    # round 8: the cue thesaurus, signs read from a verb and the label named with it, removal that changes nothing
+    ("Chief among the words is 'mess'.", True), ("Topping the chart is total.", False),
+    ("'mess' is the anchor of the negative verdict.", True), ("'not' is the most negligible token.", False),
+    ("'early' is practically an afterthought.", True), ("'but' undercuts the negative reading.", False),
+    ("'not' undercuts the negative reading.", True), ("'mess' sides with the negative reading.", True),
+    ("'total' nudges the classifier in the positive direction.", False),
+    ("Removing 'service' would leave the prediction unchanged.", True),
+    ("Removing 'mess' would leave the prediction unchanged.", False),
+    ("The attribution for 'total' is positive but small.", True), ("The attribution for 'mess' is positive but small.", False),
+    ("'food' is completely inert.", True), ("'but' adds only a sliver of support for negative.", False),
+    ("'mess' weakens the case for negative.", False),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())
@@ -245,6 +256,11 @@ def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> N
     "The model relies on 'mess', and it weighs heavily.",  # 'it' is the model
     "'total' is only the third most important word.",  # ranks below second are not read
     "'total' is one of the most important words.", "'total' is among the top words.",  # memberships, not ranks
+    # round 8: how a word reads to a person, a place shared by a list, a direction softened into a size
+    "'bad' has a slight negative connotation, but the model barely uses it.",
+    "The star words are 'mess' and 'total'.", "'not' slightly tempers the negative prediction.",
+    "Masking 'not' would make the model more negative.",  # the removal's direction, not a sign word read alone
+    "We can trace the negative prediction back to 'mess'.",
 ])
 def test_text_statements_left_unread_are_not_contradicted(text: str) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

@@ -85,7 +85,7 @@ _PROBABILITY = re.compile(r"\b(probab\w*|confiden\w*|sure|certain|likely|chance|
                           r"receives?|scores?|assigns?|keeps?|leaves?)\b", re.I)
 _ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|isolat\w+ (?:the|its)\b|nothing (?:but|except)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
                    r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
-_REMOVED = re.compile(r"\b(?:remov\w*|without|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
+_REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
                       r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
 _PRED = re.compile(r"\b(according to the (?:model|classifier|network)|conclud\w+|settles? on|settled on|verdict|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
                    r"answer)|best guess|answer|thinks?|labels?|labelled|decides?|comes? out on top|identif\w+|"
@@ -94,7 +94,8 @@ _RUNNER = re.compile(r"\b(runner-up|runner up|second(?: choice| most likely| gue
                      r"next best)\b", re.I)
 _POSSIBLE = re.compile(r"\b(?:might|could|may)(?: also)? be\b|\balternatives?\b|\bother candidates?\b|"
                        r"\b(?:also )?consider(?:s|ed)?\b|\bruns? (?:second|third)\b", re.I)
-_BACKGROUND = re.compile(r"\b(background|surroundings|backdrop)\b", re.I)
+_BACKGROUND = re.compile(r"\b(background|surroundings|backdrop|scenery|surrounding (?!the\b|it\b|them\b)\w+|(?<=\w )around (?:it|them))\b",
+                         re.I)
 _OUTSIDE = re.compile(r"\b(background|surroundings|backdrop|outside (?:the|of the) (?:object|segment|mask))\b", re.I)
 _VERSUS = re.compile(r"\b(rather than|more than|than|instead of)\b|,?\s\bnot\b", re.I)
 _CITATION = re.compile(r"\s*[\[(]\s*([a-z][a-z0-9_]*)\s*[\])]")

@@ -24,7 +24,10 @@ _RANK_SUP = frozenset("""strongest biggest largest greatest highest heaviest wei
 _IMPORTANCE = frozenset("""important influential relevant salient decisive significant impactful weighty consequential
     predictive informative weighted""".split())
 """What 'most' / 'least' make a rank of ("the most influential token")."""
-_NOT_SUP = frozenset("""modest honest interest rest unrest suggest request protest contest digest manifest earnest forest
+LOW_IMPORTANCE = frozenset("""negligible insignificant unimportant inconsequential marginal trivial peripheral dispensable
+    immaterial""".split())
+"""What 'most' makes a bottom rank of ("the most negligible token" is the least important one)."""
+NOT_SUPERLATIVE = frozenset("""modest honest interest rest unrest suggest request protest contest digest manifest earnest forest
     harvest invest arrest attest detest guest quest chest west nest test priest ingest latest earliest nearest
     closest""".split())
 _WINDOW = r"(?P<next>(?:[\s-]+[\w'-]+){0,3})"
@@ -63,7 +66,7 @@ def no_rank_blanked(clause: str) -> str:
     spans = [m.span() for m in _POSITION.finditer(clause)]
     for m in _MOST.finditer(clause):
         adj = m.group("adj").lower()
-        if adj in _IMPORTANCE or adj.endswith("ly") or not re.match(r"[a-z]", adj) or len(adj) < 3:
+        if adj in _IMPORTANCE | LOW_IMPORTANCE or adj.endswith("ly") or not re.match(r"[a-z]", adj) or len(adj) < 3:
             continue  # "most important", "most heavily", "weighs most" (no adjective follows)
         if adj in {"of", "to", "on", "in", "for", "with", "the", "and", "but", "than", "here", "there", "from", "by"}:
             continue
@@ -71,7 +74,7 @@ def no_rank_blanked(clause: str) -> str:
             spans.append((m.start(), m.end("adj")))
     for m in _EST.finditer(clause):
         adj = m.group("adj").lower()
-        if adj in _NOT_SUP:
+        if adj in NOT_SUPERLATIVE:
             continue
         about_word = m.group("suf") is not None or human
         if about_word or (adj not in _RANK_SUP and not re.search(rf"\b{_RANK_NOUN}\b", m.group("next"), re.I)):

@@ -88,6 +88,10 @@ def _label_in(citation: Citation, labels: Sequence[str]) -> str | None:
     return lowered.get(norm_word(citation.text).strip(STRIP))
 
 
+_DIRECTED = ("word_sign", "word_pos", "word_neg", "word_strong_to", "word_strong_pos", "word_weak_pos", "word_strong_neg")
+"""Framed claims that state a word's direction: they replace a sign word read on its own in their clause."""
+
+
 def verify_text_verbalization(
     text: str,
     tokens: Sequence[str],
@@ -141,9 +145,12 @@ def verify_text_verbalization(
               + probability_claims(text, sentences, all_labels, decision, probability))
     taken = [(c.start, c.end) for c in framed]
     ranked = [span_at(c.start, sentences) for c in framed if c.kind in ("word_top", "word_second", "word_least")]
-    # a framed claim binds its number or word to the word it is about: it replaces an unbound reading
+    directed = [span_at(c.start, _clauses(text, *span_at(c.start, sentences))) for c in framed if c.kind in _DIRECTED]
+    # a framed claim binds its number or word to the word it is about: it replaces an unbound reading (a sign
+    # word read on its own, in "masking 'not' would make the model more negative", is the removal's direction)
     claims = [c for c in claims if not (c.kind == "number" and any(a < c.end and c.start < b for a, b in taken))
-              and not (c.kind == "comparison" and any(a <= c.start < b for a, b in ranked))]
+              and not (c.kind == "comparison" and any(a <= c.start < b for a, b in ranked))
+              and not (c.kind == "sign" and any(a <= c.start < b for a, b in directed))]
     claims += framed
     claims.sort(key=lambda c: (c.start, c.end))
     return Verification(claims=claims, extractor="rules")
@@ -322,6 +329,10 @@ def _negated(text: str, pos: int) -> bool:
     return bool(NEGATION.search(text[max(0, pos - 30) : pos]))
 
 
+_READS_AS = re.compile(r"\s+(?:connotations?|overtones?|undertones?|meaning|tone|ring|flavou?r|sense|feel)\b", re.I)
+"""'a negative connotation': how a word reads, not its score."""
+
+
 def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: Attribution,
                  labels: Sequence[str], label: str | None) -> list[Claim]:
     """One claim per sign word: every cited unit of its clause must score with that sign (in one of
@@ -332,7 +343,8 @@ def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: Att
             re.search(r"\bthe\s+$", text[max(0, m.start() - 6): m.start()], re.I)
             and re.match(r"\s+(?:score|probability|confidence|side|reading)\b", text[m.end():])):
         return []  # "the negative prediction", "on the negative score" name the label, not a word's sign
-    if re.search(r"\b(?:sounds?|sounding|looks?|seems?|feels?)\s+(?!more\b|less\b)(?:\w+\s+)?$", text[max(0, m.start() - 20): m.start()], re.I):
+    if re.search(r"\b(?:sounds?|sounding|looks?|seems?|feels?)\s+(?!more\b|less\b)(?:\w+\s+)?$", text[max(0, m.start() - 20): m.start()],
+                 re.I) or _READS_AS.match(text, m.end()):
         return []  # "'food' hardly sounds negative": how the word reads to a person, not its score ("makes the
         # review look more positive" is the word's effect)
     if _negated(text, m.start()):

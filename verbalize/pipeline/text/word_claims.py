@@ -97,6 +97,9 @@ def _matches(text: str) -> list[tuple[str, re.Match[str]]]:
 _NOT_FIRST = re.compile(r"\b(?:behind|after|apart from|besides|other than|except(?: for)?)\b[^.;!?]*$", re.I)
 
 
+_CONNECTIVES = frozenset("and or which that who it then also".split())
+
+
 def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
     claims: list[Claim] = push_claims(text, att, labels, label) + removal_claims(text, att, labels, label)
     st = Stats(att)
@@ -113,6 +116,8 @@ def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str
         x = m.group("x")
         if x.casefold() in ("the", "a", "an", "this") and re.match(r"\s+(?:word|token)\b", text[m.end("x"):], re.I):
             continue  # "The word ranked second is X": the article is no claim's subject
+        if x.casefold() in _CONNECTIVES:
+            continue  # "'first' is a position word and carries no weight": a bare connective is the grammar, not X
         xs = scores_of(att, x)
         if not xs or core(x) in {lb.casefold() for lb in labels}:
             continue

@@ -11,33 +11,71 @@ from collections.abc import Sequence
 
 from verbalize.core.claims import sentence_spans, split_spans
 from verbalize.core.types import Claim
-from verbalize.pipeline.text.asides import no_rank_blanked
+from verbalize.pipeline.text.asides import LOW_IMPORTANCE, NOT_SUPERLATIVE, no_rank_blanked
 from verbalize.pipeline.text.attribution import NOT_IDIOM, Attribution, core
 from verbalize.pipeline.text.word_patterns import MORE_WORDS, PAT_SCORE, QUOTED, SUBSET, cited_lists
 from verbalize.pipeline.text.word_rules import Stats, judge, scores_of, word_claim
 
+
+def _any(*phrases: str) -> str:
+    return r"\b(?:" + "|".join(phrases) + r")\b"
+
+
+_NOT_SUPERLATIVE = "|".join(sorted(NOT_SUPERLATIVE))
 _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
-    ("second", r"\b(?:second|runner[- ]up|number[- ]two|silver|next (?:most|in line|in importance|strongest|biggest)|trails? only|only "
-               r"(?:surpassed|outranked|beaten|topped) by)\b"),
-    ("least", r"\b(?:least|lowest|smallest|weakest|faintest|slightest|tiniest|lightest|feeblest|mildest|softest|"
-              r"quietest|thinnest|slimmest|dimmest|bottom|last|rear|tail end|minimal|"
-              r"(?:trails?|trailing|behind|below) (?:all|every|everything|the (?:rest|pack|field|others)))\b"),
-    ("none", r"\b(?:no (?:real )?(?:bearing|effect|influence|impact|role|part|weight|attribution|importance|say|"
-             r"contribution)|nothing|zero|ignor\w+|disregard\w*|overlook\w*|irrelevant|neutral|not (?:use|used|matter|count))\b"),
-    ("top", r"\b(?:most|top|tops|highest|largest|greatest|biggest|strongest|heaviest|dominant|dominat\w+|first|"
-            r"(?:leads?|leading)(?! to\b)|leader|heads|number[- ]one|foremost|pride of place|(?:at )?the head of|"
-            r"the (?:decisive|pivotal|deciding|determining|key|main|central|principal)|chief|primary|above all|hardest|edges? out|"
-            r"(?:ahead of|above|outranks|outweighs|beats) (?:all|every|everything|the (?:rest|pack|field|others))|"
-            r"front-?runner|(?!(?:modest|honest|interest|rest|unrest|suggest|request|protest|contest|digest|manifest|earnest|"
-            r"forest|harvest|invest|arrest|attest|detest|guest|quest|chest|west|nest|test|latest|earliest|nearest|closest|"
-            r"priest|ingest)\b)\w{3,}est)\b"),
-    ("weak_pos", r"\b(?:weak\w*|small|slight\w*|minor|modest|marginal\w*|a little|little|mild\w*|faint|limited|low|"
-                 r"a bit|somewhat)\b"),
-    ("strong_pos", r"\b(?:strong\w*|large|major|substantial\w*|heav\w+|high|a lot of|hard|big|powerful|significant\w*|"
-                   r"sizeable|sizable|pronounced|considerabl\w+|firm\w*)\b"),
+    ("second", _any("second", r"2nd", r"runner[- ]up", r"number[- ]two", r"no\. ?2", r"#2", "silver", "one (?:rung|step|notch|place) "
+                    "(?:below|beneath|under|behind|down from) the top",
+                    r"next[- ](?:most|in line|in importance|strongest|biggest|highest|heaviest|largest)", "trails? only",
+                    "only (?:surpassed|outranked|beaten|topped|exceeded|outdone|eclipsed) by")),
+    ("least", _any("least", "lowest", "smallest", "weakest", "faintest", "slightest", "tiniest", "lightest", "feeblest",
+                   "mildest", "softest", "quietest", "thinnest", "slimmest", "dimmest", "bottom", "last", "rear", "tail end",
+                   "minimal", "afterthought", "lowest priority", "caboose",
+                   rf"most (?:{'|'.join(sorted(LOW_IMPORTANCE))})",
+                   "(?:trails?|trailing|behind|below) (?:all|every|everything|the (?:rest|pack|field|others))")),
+    ("none", _any(r"no (?:real )?(?:bearing|effect|influence|impact|role|part|weight|attribution|importance|say|"
+                  r"contribution|sway|pull|signal|relevance)", "nothing", "zero", r"ignor\w+", r"disregard\w*", r"overlook\w*",
+                  "irrelevant", "neutral", "inert", "indifferent", "null", "dead weight", "unchanged", "untouched", "unaffected",
+                  "not (?:use|used|matter|count|register)")),
+    ("top", _any("most", r"tops?", "topping", "topped", "highest", "largest", "greatest", "biggest", "strongest", "heaviest",
+                 "dominant", r"dominat\w+", "first", r"(?:leads?|leading)(?! to\b)", "leader", "heads", r"number[- ]one",
+                 r"no\. ?1", "#1", "foremost", "pride of place", "(?:at )?the head of",
+                 "the (?:decisive|pivotal|deciding|determining|key|main|central|principal)", r"chief(?:ly)?", r"primar(?:y|ily)",
+                 r"principal(?:ly)?", r"predominant(?:ly)?", "above all", "above (?:everything|anything|all) else", "hardest",
+                 r"edges? out", "(?:ahead of|above|outranks|outweighs|beats|eclipses|dwarfs|overshadows) (?:all|every|everything|"
+                 "the (?:rest|pack|field|others))", r"front-?runner",
+                 "the (?:star|linchpin|lynchpin|cornerstone|centre ?piece|center ?piece|mainstay|anchor)", "heavy lifting",
+                 "lion's share", "paramount", "head and shoulders", rf"(?!(?:{_NOT_SUPERLATIVE})\b)\w{{3,}}est")),
+    ("weak_pos", _any(r"weak(?:ly|er|est|ish)?", "small", r"slight\w*", "minor", "modest", r"marginal\w*", "a little", "little",
+                      r"mild\w*", "faint", "limited", "low", "a bit", "somewhat",
+                      "an? (?:sliver|touch|hint|tad|trace|smidgen|modicum|whisper)", "slender", "slim", "gentle", "meagre",
+                      "meager", "scant")),
+    ("strong_pos", _any(r"strong\w*", "large", "major", r"substantial\w*", r"heav\w+", "high", "a lot of", "hard", "big",
+                        "powerful", r"significant\w*", "sizeable", "sizable", "pronounced", r"considerabl\w+", r"firm\w*", "hefty",
+                        r"forceful\w*", "heavyweight", "potent", "weighty", "robust", "outsized")),
 ]]
 """Cue words of a statement about one word, strongest reading first: what an unseen phrasing of "X is the
-least important word" still contains. Used only for a clause no pattern above has read."""
+least important word" still contains. Used only for a clause no pattern has read. The lists are a small
+thesaurus of how explanations rank and size a word (kept broad on purpose: they read wordings no frame was
+written for); what they must not read is guarded below (comparisons, conditionals, subsets, negations)."""
+_SUPPORT = re.compile(_any(
+    r"support\w*", r"bolster\w*", r"reinforc\w*", r"strengthen\w*", r"backs?(?: up)?", r"backed", r"backing", r"boost\w*",
+    r"favou?r\w*", r"sides? with", r"sided with", r"siding with", r"lends? (?:\w+ ){0,2}?(?:support|weight|credence)",
+    r"(?:push|pull|nudg|steer|tip|lean|tilt|point|sway|mov|driv|draw|shift)\w* (?:[\w']+ ){0,4}?(?:towards?|in the [\w-]+ direction)",
+    "in the [\\w-]+ direction", r"argues? for", r"votes? for", r"evidence (?:for|of)", r"signal\w*", r"indicat\w*",
+    r"suggest\w*", r"points? to", r"consistent with", r"aligns? with", r"in line with", r"contribut\w* to",
+    r"adds? to the case"), re.I)
+"""A word's direction towards the label named with it ("'great' bolsters the positive reading")."""
+_OPPOSE = re.compile(_any(
+    r"against", r"away from", r"undercut\w*", r"undermin\w*", r"weaken\w*", r"counter(?:s|ed|ing|act\w*)?", r"oppos\w*",
+    r"contradict\w*", r"detract\w*", r"drag\w* (?:down|away)", r"temper\w*", r"dampen\w*", r"erod\w*", r"hurt\w*",
+    r"brake", r"the other way", r"works? against", r"cuts? against"), re.I)
+"""A word's direction away from the label named with it ("'story' undercuts the positive verdict")."""
+_HOW_IT_READS = re.compile(r"\b(?:connotations?|overtones?|undertones?|sounds?|sounding|reads? as|on (?:its|the) (?:face|surface)|"
+                           r"to (?:a|the|any) (?:human|reader|person|customer))\b", re.I)
+"""A clause about how the word reads to a person ("'bad' has a slight negative connotation"): its cue words size
+the word's meaning, not its score."""
+_REMOVING = re.compile(r"^\W*(?:removing|deleting|dropping|masking|occluding|omitting|leaving out|taking out|without)\b", re.I)
+"""A clause that states what removing its word does: its 'would' is occlusion's measured answer, not a guess."""
 _BARE_SUBJECT = re.compile(r"\b(?:the )?(?:word|token|term)\s+(?P<x>[^\s\"'“”‘’»«,.;:!?()*]+)", re.I)
 _GRAMMAR = frozenset("""
     a an the and or so as than of in on at to for by from with into is was were are be been being has have had do does
@@ -49,7 +87,8 @@ _AFTER_WORD = frozenset("in of on at to for by from with that which who is was h
 """What follows 'word' as grammar, not as a name: "the leading word in the attribution", "the word with the most
 weight"."""
 _SKIP_CUES = re.compile(r"\bthan\b|\b(?:if|whether|might|may|could|would)\b|\?|\b(?:third|fourth|fifth|sixth|3rd|4th|5th|"
-                        r"6th)\b|\b(?:one of|among|amongst)\s+the\s+(?!least\b|lowest\b|weakest\b|smallest\b)", re.I)
+                        r"6th)\b|\b(?:one of|(?<!chief )(?<!first )(?<!foremost )(?<!top )(?:among|amongst))\s+the\s+"
+                        r"(?!least\b|lowest\b|weakest\b|smallest\b)", re.I)
 """Clauses the cue words do not decide: comparisons, conditionals, questions, ranks below second ("the third most
 important word") and memberships ("one of the most important words", "among the top words": ties aside, a
 statement of the least ones holds for every word at the bottom, one of the top ones for more than the top)."""
@@ -97,14 +136,20 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
             for a, b in subjects:  # the named words are no cue words ("'least' is the top word")
                 chars[a - c0: b - c0] = " " * (b - a)
             rest = no_rank_blanked(QUOTED.sub(" ", "".join(chars)))
+            if _REMOVING.search(rest):
+                rest = re.sub(r"\b(?:would|will|could)\b", " ", rest)  # "removing X would leave …": occlusion, not a guess
             kind, rest = _than_all(rest)
-            if _SKIP_CUES.search(rest) or SUBSET.search(rest):
+            if _SKIP_CUES.search(rest) or SUBSET.search(rest) or _HOW_IT_READS.search(rest):
                 continue
             kind = kind or next((k for k, cue in _CUES if cue.search(rest)), None)
-            against = bool(re.search(r"\bagainst\b|\baway\b|\bother way\b", rest, re.I))
+            against = bool(re.search(r"\bagainst\b|\baway\b|\bother way\b", rest, re.I) or _OPPOSE.search(rest))
             named = [lb for lb in labels if re.search(rf"\b{re.escape(lb)}\b(?!\s+{PAT_SCORE})", rest, re.I)]
             if named and label is not None and len(named) == 1 and named[0].casefold() != label.casefold():
                 against = not against  # "pushes hard towards positive" while explaining negative
+            if kind is None and label is not None and len(named) == 1 and (_SUPPORT.search(rest) or _OPPOSE.search(rest)):
+                kind = "neg" if against else "pos"  # "'story' undercuts the positive verdict" (a sign)
+            if len(subjects) > 1 and kind in ("top", "second"):
+                continue  # "the star words are 'loved' and 'wonderful'": a place shared by a list is no rank of each
             if kind == "strong_pos" and against:
                 kind = "strong_neg"  # "argues strongly against negative"
             elif kind in ("top", "second", "least", "weak_pos") and against:

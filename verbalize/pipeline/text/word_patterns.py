@@ -24,6 +24,8 @@ PAT_BIG = r"(?:highest|largest|biggest|greatest|strongest|top)"
 _WEIGHS = (r"\b(?:weighs|weighed|weights|weighted|values|valued|rates|rated|ranks|ranked|favou?rs|favou?red|"
            r"prioriti[sz]es|prioriti[sz]ed|emphasi[sz]es|emphasi[sz]ed|counts|counted)")
 _SMALL = r"(?:lowest|smallest|weakest|least)"
+_SIZE_WEAK = r"small|weak|slight|modest|low|minor|tiny|marginal|limited"
+_SIZE_STRONG = r"large|strong|big|high|substantial|sizable|sizeable|considerable"
 FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
     ("second", rf"\bsecond[- ](?:most {PAT_IMP}|{PAT_BIG}(?:[- ]scoring)?|strongest){PAT_NOUN}\s+(?:is|was)\s+{PAT_X}"),
     ("second", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was|ranks|ranked|comes|came|places|placed|follows)\s+(?:ranked\s+)?(?:in\s+)?(?:the\s+)?"
@@ -89,6 +91,13 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
     ("none", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was) irrelevant"),
     ("none", rf"{PAT_X}{PAT_NOUN}\s+contributes nothing"),
     ("none", rf"\bremoving {PAT_X}{PAT_NOUN}\s+(?:changes|changed) nothing"),
+    # "the attribution for X is positive but small": the size decides the claim (a bare sign would read it as true)
+    *[(kind, rf"{subject}\s+(?:is|was) {size}\b") for subject in (rf"\b{PAT_SCORE} (?:for|of) {PAT_X}{PAT_NOUN}",
+                                                              rf"{PAT_X}(?:'s){PAT_NOUN}\s+{PAT_SCORE}")
+      for kind, size in (("weak_pos", rf"(?:positive,?\s+(?:but|and|yet)\s+(?:only\s+)?(?:{_SIZE_WEAK})|(?:{_SIZE_WEAK}),?\s+"
+                                      rf"(?:but\s+|and\s+|yet\s+)?positive)"),
+                         ("strong_pos", rf"(?:positive,?\s+(?:and|but)\s+(?:{_SIZE_STRONG})|(?:{_SIZE_STRONG}),?\s+(?:and\s+)?"
+                                        rf"positive)"))],
     ("pos", rf"\b{PAT_SCORE} (?:for|of) {PAT_X}{PAT_NOUN}\s+is positive"),
     ("neg", rf"\b{PAT_SCORE} (?:for|of) {PAT_X}{PAT_NOUN}\s+is negative"),
     ("pos", rf"{PAT_X}(?:'s)?{PAT_NOUN}\s+{PAT_SCORE} is positive"),
@@ -160,7 +169,7 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
     ("second", rf"{PAT_X}{PAT_NOUN}\s+trails? only\s+{PAT_Y}"),
     ("second", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was|comes|came|finishes|finished|runs|ran) an? (?:close|distant|clear) second (?:to|behind)\s+{PAT_Y}"),
     ("second", rf"{PAT_X}{PAT_NOUN}\s+(?:follows|followed) (?:closely |right |just |directly )?(?:behind|after)\s+{PAT_Y}"),
-    ("second", rf"{PAT_X}{PAT_NOUN}\s+(?:ranks?|ranked|sits?|comes?|came) (?:just|right|immediately|directly) (?:below|under|after|behind)"
+    ("second", rf"{PAT_X}{PAT_NOUN}\s+(?:ranks?|ranked|sits?|comes?|came) (?:just|right|immediately|directly) (?:below|under|beneath|underneath|after|behind)"
                rf"\s+{PAT_Y}"),
     ("second", rf"{PAT_Y}{PAT_NOUN}\s+(?:is|was) (?:closely )?followed by\s+{PAT_X}"),
     ("less", rf"{PAT_X}{PAT_NOUN}\s+(?:lags?|lagged|trails?|trailed|falls?|fell) behind\s+{PAT_Y}"),
