@@ -34,8 +34,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
                    "(?:trails?|trailing|behind|below) (?:all|every|everything|the (?:rest|pack|field|others))")),
     ("none", _any(r"no (?:real )?(?:bearing|effect|influence|impact|role|part|weight|attribution|importance|say|"
                   r"contribution|sway|pull|signal|relevance)", "nothing", "zero", r"ignor\w+", r"disregard\w*", r"overlook\w*",
-                  "irrelevant", "neutral", "inert", "indifferent", "null", "dead weight", "unchanged", "untouched", "unaffected",
-                  "not (?:use|used|matter|count|register)")),
+                  "irrelevant", "neutral", "inert", "no (?:real )?difference", "zero weight", "indifferent", "null", "dead weight", "unchanged", "untouched", "unaffected",
+                  "not (?:use|used|matter|count|register|factor|move the needle|make a difference)")),
     ("top", _any("most", r"tops?", "topping", "topped", "highest", "largest", "greatest", "biggest", "strongest", "heaviest",
                  "dominant", r"dominat\w+", "first", r"(?:leads?|leading)(?! to\b)", "leader", "heads", r"number[- ]one",
                  r"no\. ?1", "#1", "foremost", "pride of place", "(?:at )?the head of",
@@ -44,14 +44,16 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
                  r"edges? out", "(?:ahead of|above|outranks|outweighs|beats|eclipses|dwarfs|overshadows) (?:all|every|everything|"
                  "the (?:rest|pack|field|others))", r"front-?runner",
                  "the (?:star|linchpin|lynchpin|cornerstone|centre ?piece|center ?piece|mainstay|anchor)", "heavy lifting",
-                 "lion's share", "paramount", "head and shoulders", rf"(?!(?:{_NOT_SUPERLATIVE})\b)\w{{3,}}est")),
+                 "lion's share", "paramount", "head and shoulders", "the crux", "driving force", "prime", "carries the day",
+                 "calls the shots", "the backbone", "the heart of", rf"(?!(?:{_NOT_SUPERLATIVE})\b)\w{{3,}}est")),
     ("weak_pos", _any(r"weak(?:ly|er|est|ish)?", "small", r"slight\w*", "minor", "modest", r"marginal\w*", "a little", "little",
                       r"mild\w*", "faint", "limited", "low", "a bit", "somewhat",
                       "an? (?:sliver|touch|hint|tad|trace|smidgen|modicum|whisper)", "slender", "slim", "gentle", "meagre",
                       "meager", "scant")),
     ("strong_pos", _any(r"strong\w*", "large", "major", r"substantial\w*", r"heav\w+", "high", "a lot of", "hard", "big",
                         "powerful", r"significant\w*", "sizeable", "sizable", "pronounced", r"considerabl\w+", r"firm\w*", "hefty",
-                        r"forceful\w*", "heavyweight", "potent", "weighty", "robust", "outsized")),
+                        r"forceful\w*", "heavyweight", "potent", "weighty", "robust", "outsized",
+                        r"marked(?:ly)?", r"dramatic\w*", r"massive\w*", r"huge(?:ly)?", r"enormous(?:ly)?")),
 ]]
 """Cue words of a statement about one word, strongest reading first: what an unseen phrasing of "X is the
 least important word" still contains. Used only for a clause no pattern has read. The lists are a small
@@ -63,12 +65,13 @@ _SUPPORT = re.compile(_any(
     r"(?:push|pull|nudg|steer|tip|lean|tilt|point|sway|mov|driv|draw|shift)\w* (?:[\w']+ ){0,4}?(?:towards?|in the [\w-]+ direction)",
     "in the [\\w-]+ direction", r"argues? for", r"votes? for", r"evidence (?:for|of)", r"signal\w*", r"indicat\w*",
     r"suggest\w*", r"points? to", r"consistent with", r"aligns? with", r"in line with", r"contribut\w* to",
-    r"adds? to the case"), re.I)
+    r"adds? to the case", r"aids?", r"helps?", r"feeds? into", r"adds? to", r"in support of"), re.I)
 """A word's direction towards the label named with it ("'great' bolsters the positive reading")."""
 _OPPOSE = re.compile(_any(
     r"against", r"away from", r"undercut\w*", r"undermin\w*", r"weaken\w*", r"counter(?:s|ed|ing|act\w*)?", r"oppos\w*",
     r"contradict\w*", r"detract\w*", r"drag\w* (?:down|away)", r"temper\w*", r"dampen\w*", r"erod\w*", r"hurt\w*",
-    r"brake", r"the other way", r"works? against", r"cuts? against"), re.I)
+    r"brake", r"the other way", r"works? against", r"cuts? against", r"counterbalanc\w*", r"offset\w*",
+    r"soften\w*", r"mitigat\w*", r"pushes back", r"cuts? into", r"cancel\w* out"), re.I)
 """A word's direction away from the label named with it ("'story' undercuts the positive verdict")."""
 _HOW_IT_READS = re.compile(r"\b(?:connotations?|overtones?|undertones?|sounds?|sounding|reads? as|on (?:its|the) (?:face|surface)|"
                            r"to (?:a|the|any) (?:human|reader|person|customer))\b", re.I)
@@ -86,9 +89,10 @@ text in a clause could be the word the clause is about."""
 _AFTER_WORD = frozenset("in of on at to for by from with that which who is was has had and or".split())
 """What follows 'word' as grammar, not as a name: "the leading word in the attribution", "the word with the most
 weight"."""
-_SKIP_CUES = re.compile(r"\bthan\b|\b(?:if|whether|might|may|could|would)\b|\?|\b(?:third|fourth|fifth|sixth|3rd|4th|5th|"
-                        r"6th)\b|\b(?:one of|(?<!chief )(?<!first )(?<!foremost )(?<!top )(?:among|amongst))\s+the\s+"
-                        r"(?!least\b|lowest\b|weakest\b|smallest\b)", re.I)
+_SKIP_CUES = re.compile(r"\bthan\b|\b(?:if|whether|might|may|could|would)\b|\?|\bpenultimate\b|"
+                        r"\bsecond[- ](?:to[- ]last|lowest|least|smallest|weakest|from (?:the )?(?:bottom|end))\b|"
+                        r"\b(?:third|fourth|fifth|sixth|3rd|4th|5th|6th)\b|"
+                        r"\b(?:one of|(?<!chief )(?<!first )(?<!foremost )(?<!top )(?:among|amongst))\s+the\s+(?!least\b|lowest\b|weakest\b|smallest\b)", re.I)
 """Clauses the cue words do not decide: comparisons, conditionals, questions, ranks below second ("the third most
 important word") and memberships ("one of the most important words", "among the top words": ties aside, a
 statement of the least ones holds for every word at the bottom, one of the top ones for more than the top)."""
