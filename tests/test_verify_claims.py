@@ -233,6 +233,9 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("The attribution for 'total' is positive but small.", True), ("The attribution for 'mess' is positive but small.", False),
     ("'food' is completely inert.", True), ("'but' adds only a sliver of support for negative.", False),
     ("'mess' weakens the case for negative.", False),
+    # round 9: a comparison of effects on something, 'ends up with' as having
+    ("mess has a bigger effect on the outcome than total.", True), ("total has a bigger effect on the outcome than mess.", False),
+    ("The word not ends up with a negative attribution score.", True), ("The word but ends up with a negative attribution score.", False),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

@@ -18,12 +18,15 @@ PAT_NOUN = r"(?:\s+(?:word|token))?"
 PAT_SCORE = r"(?:score|attribution|importance|weight|contribution|value|impact|influence|effect)"
 
 PAT_IMP = r"(?:important|influential|relevant|salient|decisive|significant)"
-PAT_HAS = r"(?:has|have|had|gets|get|got|receives|receive|received|carries|carry|carried|shows|holds|hold)"
+PAT_HAS = (r"(?:has|have|had|gets|get|got|receives|receive|received|carries|carry|carried|shows|holds|hold|"
+           r"(?:ends?|ended|winds?|wound|comes?|came) (?:up|out) with)")
 PAT_IS = r"(?:is|are|was|were|turns out to be|appears to be|seems to be|stands out as|emerges as|remains)"
 PAT_BIG = r"(?:highest|largest|biggest|greatest|strongest|top)"
 _WEIGHS = (r"\b(?:weighs|weighed|weights|weighted|values|valued|rates|rated|ranks|ranked|favou?rs|favou?red|"
            r"prioriti[sz]es|prioriti[sz]ed|emphasi[sz]es|emphasi[sz]ed|counts|counted)")
 _SMALL = r"(?:lowest|smallest|weakest|least)"
+_ON_WHAT = r"(?: on (?:the )?(?:outcome|prediction|model|decision|classifier|output|result|verdict|label))?"
+"""What a word's effect is on ("a bigger effect on the outcome than Y")."""
 _SIZE_WEAK = r"small|weak|slight|modest|low|minor|tiny|marginal|limited"
 _SIZE_STRONG = r"large|strong|big|high|substantial|sizable|sizeable|considerable"
 FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
@@ -60,7 +63,7 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
     ("more", rf"{PAT_X}{PAT_NOUN}\s+(?:outweighs|outweighed|outranks|outranked|beats|dominates|"
              rf"(?:matters|mattered|counts|counted|weighs|weighed|contributes|contributed) more than|"
              rf"(?:is|was) (?:more {PAT_IMP}|weightier|stronger) than|{PAT_HAS} (?:an? )?(?:larger|higher|bigger|greater|stronger)"
-             rf" {PAT_SCORE} than|{PAT_HAS} more (?:influence|weight|impact) than|scores? (?:higher than|above)|"
+             rf" {PAT_SCORE}{_ON_WHAT} than|{PAT_HAS} more (?:influence|weight|impact){_ON_WHAT} than|scores? (?:higher than|above)|"
              rf"ranks? (?:higher than|above)|(?:is|was) ahead of|carries more weight than|counts for more than|"
              rf"(?:is|was) weighted more (?:heavily )?than|{PAT_HAS} more (?:influence|weight|impact) than)\s+"
              rf"(?:the (?:word|token)\s+)?{PAT_Y}"),
@@ -68,7 +71,7 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
              rf"{PAT_Y}"),
     ("less", rf"{PAT_X}'s {PAT_SCORE} (?:is|was) (?:lower|smaller|weaker) than (?:that of |the {PAT_SCORE} of )?{PAT_Y}"),
     ("less", rf"{PAT_X}{PAT_NOUN}\s+(?:(?:matters|mattered|counts|counted|weighs|weighed|contributes|contributed) less than|"
-             rf"(?:is|was) less {PAT_IMP} than|{PAT_HAS} (?:an? )?(?:smaller|lower|weaker) {PAT_SCORE} than|"
+             rf"(?:is|was) less {PAT_IMP} than|{PAT_HAS} (?:an? )?(?:smaller|lower|weaker) {PAT_SCORE}{_ON_WHAT} than|"
              rf"{PAT_HAS} less (?:influence|weight|impact) than|scores? (?:lower than|below)|ranks? (?:lower than|below)|"
              rf"(?:is|was) (?:outweighed|outranked) by|(?:is|was) behind)\s+(?:the (?:word|token)\s+)?{PAT_Y}"),
     ("strong_pos", rf"{PAT_X}{PAT_NOUN}\s+{PAT_HAS} an? (?:very )?(?:strong|strongly|large|high|big|substantial|sizable)"
