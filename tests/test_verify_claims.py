@@ -236,6 +236,13 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     # round 9: a comparison of effects on something, 'ends up with' as having
     ("mess has a bigger effect on the outcome than total.", True), ("total has a bigger effect on the outcome than mess.", False),
     ("The word not ends up with a negative attribution score.", True), ("The word but ends up with a negative attribution score.", False),
+    # second places by setting the first aside or by what stands above; sizes in words; 'barely' as at most half
+    ("After 'mess', the model relies most on 'but'.", True), ("After 'mess', the model relies most on 'total'.", False),
+    ("Only 'mess' ranks higher than 'total'.", False), ("'but' is surpassed only by 'mess'.", True),
+    ("'total' is a notch below the top.", False), ("'but' is the No. 2 word.", True),
+    ("'total' is a key contributor.", False), ("'mess' matters a great deal.", True),
+    ("'mess' barely moves the prediction.", False), ("'food' hardly matters.", True),
+    ("The model pays no attention to 'mess'.", False), ("'food' doesn't register at all.", True),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())
@@ -264,6 +271,7 @@ def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> N
     "The star words are 'mess' and 'total'.", "'not' slightly tempers the negative prediction.",
     "Masking 'not' would make the model more negative.",  # the removal's direction, not a sign word read alone
     "We can trace the negative prediction back to 'mess'.",
+    "'but' comes next.",  # next after what the sentence before named: not read alone
 ])
 def test_text_statements_left_unread_are_not_contradicted(text: str) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

@@ -17,8 +17,9 @@ NUM = r"[-+−]?(?:\d+\.\d+|\.\d+|\d+)"
 NUMBER = re.compile(rf"(?<![\w.])({NUM})\s*(%|percent\b|per cent\b)?", re.I)
 """A number, optionally followed by a percent sign or word (group 2)."""
 
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“»(])|\n+")
-"""Where one sentence ends and the next begins (after . ! ? before a capital, digit or quote; or a new line)."""
+SENTENCE_END = re.compile(r"(?<=[.!?])(?!(?<=\b[Nn]o\.)\s+\d)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)\s+(?=[A-Z0-9\"'“»(])|\n+")
+"""Where one sentence ends and the next begins (after . ! ? before a capital, digit or quote; or a new line), except
+after "No." before a number ("the No. 2 word") and after "e.g.", "i.e.", "vs."."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
     ("second", _any("second", r"2nd", r"runner[- ]up", r"number[- ]two", r"no\. ?2", r"#2", "silver", "one (?:rung|step|notch|place) "
                     "(?:below|beneath|under|behind|down from) the top",
                     r"next[- ](?:most|in line|in importance|strongest|biggest|highest|heaviest|largest)", "trails? only",
-                    "only (?:surpassed|outranked|beaten|topped|exceeded|outdone|eclipsed) by")),
+                    "only (?:surpassed|outranked|beaten|topped|exceeded|outdone|eclipsed|bested|outscored) by",
+                    "(?:surpassed|outranked|beaten|topped|exceeded|outdone|eclipsed|bested|outscored) only by",
+                    "(?:below|beneath|under|behind|after) the (?:top|leader|leading (?:word|token)|front-?runner|first|winner)")),
     ("least", _any("least", "lowest", "smallest", "weakest", "faintest", "slightest", "tiniest", "lightest", "feeblest",
                    "mildest", "softest", "quietest", "thinnest", "slimmest", "dimmest", "bottom", "last", "rear", "tail end",
                    "minimal", "afterthought", "lowest priority", "caboose",
@@ -35,7 +37,9 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
     ("none", _any(r"no (?:real )?(?:bearing|effect|influence|impact|role|part|weight|attribution|importance|say|"
                   r"contribution|sway|pull|signal|relevance)", "nothing", "zero", r"ignor\w+", r"disregard\w*", r"overlook\w*",
                   "irrelevant", "neutral", "inert", "no (?:real )?difference", "zero weight", "indifferent", "null", "dead weight", "unchanged", "untouched", "unaffected",
-                  "not (?:use|used|matter|count|register|factor|move the needle|make a difference)")),
+                  r"(?:not|\w*n't) (?:use|used|matter|count|register|factor|move the needle|make a difference)",
+                  r"no (?:attention|credit|heed|notice|weight at all)")),
+    ("minor", _any("barely", "hardly", "scarcely")),
     ("top", _any("most", r"tops?", "topping", "topped", "highest", "largest", "greatest", "biggest", "strongest", "heaviest",
                  "dominant", r"dominat\w+", "first", r"(?:leads?|leading)(?! to\b)", "leader", "heads", r"number[- ]one",
                  r"no\. ?1", "#1", "foremost", "pride of place", "(?:at )?the head of",
@@ -53,7 +57,9 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
     ("strong_pos", _any(r"strong\w*", "large", "major", r"substantial\w*", r"heav\w+", "high", "a lot of", "hard", "big",
                         "powerful", r"significant\w*", "sizeable", "sizable", "pronounced", r"considerabl\w+", r"firm\w*", "hefty",
                         r"forceful\w*", "heavyweight", "potent", "weighty", "robust", "outsized",
-                        r"marked(?:ly)?", r"dramatic\w*", r"massive\w*", r"huge(?:ly)?", r"enormous(?:ly)?")),
+                        r"marked(?:ly)?", r"dramatic\w*", r"massive\w*", r"huge(?:ly)?", r"enormous(?:ly)?", "highly",
+                        "a great deal", "packs? a punch", "crucial", r"critical(?:ly)?", "vital",
+                        "an? (?:key|central|crucial|critical|leading|primary|prime) (?:contributor|driver|factor|player|signal|cue)")),
 ]]
 """Cue words of a statement about one word, strongest reading first: what an unseen phrasing of "X is the
 least important word" still contains. Used only for a clause no pattern has read. The lists are a small
@@ -77,6 +83,17 @@ _HOW_IT_READS = re.compile(r"\b(?:connotations?|overtones?|undertones?|sounds?|s
                            r"to (?:a|the|any) (?:human|reader|person|customer))\b", re.I)
 """A clause about how the word reads to a person ("'bad' has a slight negative connotation"): its cue words size
 the word's meaning, not its score."""
+_SET_ASIDE = re.compile(r"\W*(?:(?:right|just|directly|immediately|close|closely)\s+)?(?:after|behind|apart from|besides|"
+                        r"other than|except(?: for)?|aside from|next to|beyond)\s+(?:the (?:word|token)\s+)?[\"'“‘»*]*"
+                        r"(?P<w>[\w-]+(?:'\w+)?)", re.I)
+
+
+def _set_aside(text: str, c0: int, c1: int, att: Attribution) -> tuple[int, int] | None:
+    """The span of the word a clause opens by setting aside ("Behind 'mess', …", "Apart from not, …"), if any."""
+    m = _SET_ASIDE.match(text, c0, c1)
+    return (m.start("w"), m.end("w")) if m and scores_of(att, m.group("w")) else None
+
+
 _REMOVING = re.compile(r"^\W*(?:removing|deleting|dropping|masking|occluding|omitting|leaving out|taking out|without)\b", re.I)
 """A clause that states what removing its word does: its 'would' is occlusion's measured answer, not a guess."""
 _BARE_SUBJECT = re.compile(r"\b(?:the )?(?:word|token|term)\s+(?P<x>[^\s\"'“”‘’»«,.;:!?()*]+)", re.I)
@@ -128,16 +145,18 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
         for c0, c1 in split_spans(text, _CUE_CLAUSE, s0, s1) or [(s0, s1)]:
             if any(c0 <= a < c1 for a, _ in read):
                 continue
-            subjects = [(a, b) for a, b in cited if c0 <= a < c1 and core(text[a:b]) not in lowered]
-            subjects += [(m.start("x"), m.end("x")) for m in _BARE_SUBJECT.finditer(text, c0, c1)
+            aside = _set_aside(text, c0, c1, att)  # "After 'mess', the model relies most on 'but'": 'mess' is set aside
+            start = aside[1] if aside else c0
+            subjects = [(a, b) for a, b in cited if start <= a < c1 and core(text[a:b]) not in lowered]
+            subjects += [(m.start("x"), m.end("x")) for m in _BARE_SUBJECT.finditer(text, start, c1)
                          if not any(a <= m.start("x") < b for a, b in subjects) and core(m.group("x")) not in lowered
                          and m.group("x").casefold() not in _AFTER_WORD | _GRAMMAR and scores_of(att, m.group("x"))]
-            if not subjects and not any(c0 <= a < c1 for a, _ in cited):
-                subjects = bare_subjects(text, c0, c1, att, lowered)
+            if not subjects and not any(start <= a < c1 for a, _ in cited):
+                subjects = bare_subjects(text, start, c1, att, lowered)
             if not subjects or (len(subjects) > 1 and not any(set(subjects) == set(g) for g in groups)):
                 continue
             chars = list(text[c0:c1])
-            for a, b in subjects:  # the named words are no cue words ("'least' is the top word")
+            for a, b in [*subjects, *([aside] if aside else [])]:  # the named words are no cue words ("'least' is the top word")
                 chars[a - c0: b - c0] = " " * (b - a)
             rest = no_rank_blanked(QUOTED.sub(" ", "".join(chars)))
             if _REMOVING.search(rest):
@@ -152,6 +171,10 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
                 against = not against  # "pushes hard towards positive" while explaining negative
             if kind is None and label is not None and len(named) == 1 and (_SUPPORT.search(rest) or _OPPOSE.search(rest)):
                 kind = "neg" if against else "pos"  # "'story' undercuts the positive verdict" (a sign)
+            if aside and kind == "top":
+                kind = "second"  # the first place set aside, the most important of the rest is second
+            elif aside and kind in ("second", "least"):
+                continue  # "after 'mess', 'but' is second / least": a rank among the rest, not among all words
             if len(subjects) > 1 and kind in ("top", "second"):
                 continue  # "the star words are 'loved' and 'wonderful'": a place shared by a list is no rank of each
             if kind == "strong_pos" and against:
@@ -201,4 +224,4 @@ def _cue_blanked(rest: str, kind: str) -> str:
 
 
 _CUE_CLAUSE = re.compile(r";|,\s+(?:while|whereas|but|and)\s|\s(?:but|whereas|while)\s|\s[—–]\s", re.I)
-_NEGATION_ANY = re.compile(rf"\b(?:not\b{NOT_IDIOM}|never|no|n't|neither|nor)\b|n't\b", re.I)
+_NEGATION_ANY = re.compile(rf"\b(?:not\b{NOT_IDIOM}|never|no(?!\.\s*\d)|n't|neither|nor)\b|n't\b", re.I)

@@ -202,6 +202,11 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
     ("second", rf"{PAT_X}{PAT_NOUN}\s+{PAT_IS}\s+(?:the\s+)?(?:most {PAT_IMP}|strongest|biggest|heaviest|top|highest-scoring)(?:\s+(?:word|token))?"
                rf",?\s+(?:after|behind|apart from|besides|other than|except(?: for)?)\s+{PAT_Y}"),
     ("second", rf"{PAT_X}{PAT_NOUN}\s+{PAT_IS}\s+next(?: in (?:importance|line|the ranking|rank))?,?\s+(?:after|behind)\s+{PAT_Y}"),
+    # round 10: "only Y ranks higher than X" (one word above X is a second place)
+    ("second", rf"{PAT_X}{PAT_NOUN}\s+{PAT_IS}\s+(?:surpassed|outranked|beaten|topped|exceeded|outscored|outdone|bested|eclipsed) only "
+               rf"by\s+{PAT_Y}"),
+    ("second", rf"\bonly {PAT_Y}{PAT_NOUN}\s+(?:ranks?|scores?|matters?|counts?|weighs?|comes?|sits?|is|stands?) (?:higher|above|more|"
+               rf"ahead)(?: than| of)?\s+{PAT_X}"),
 ]]
 COMPARATIVE = re.compile(
     r"(?:\*\*|[\"'“‘»])(?P<x>[^\s\"'“”‘’»«,.;:!?()*]+)(?:\*\*|[\"'”’«])"

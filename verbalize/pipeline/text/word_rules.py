@@ -25,6 +25,7 @@ class Stats:
         self.bottom = float(np.abs(scores).min()) if scores.size else 0.0
         self.max_pos = float(att.positive.max()) if scores.size else 0.0
         self.min_neg = float(scores.min()) if scores.size else 0.0
+        self.max_abs = float(np.abs(scores).max()) if scores.size else 0.0
         self.distinct = {c: float(max(s for t, s in zip(att.cores, scores, strict=True) if t == c)) for c in att.cores}
 
 
@@ -45,6 +46,9 @@ def judge(kind: str, x: str, xs: list[float], st: Stats) -> tuple[bool, str]:
         return any(v < 0 and v <= 0.5 * st.min_neg for v in xs), f"strong: ≤ half the most negative {st.min_neg:.4g}"
     if kind == "none":
         return any(abs(v) < 0.005 for v in xs), "no influence: |score| < 0.005"
+    if kind == "minor":
+        return (any(abs(v) < 0.5 * st.max_abs for v in xs),
+                f"barely matters: |score| below half the largest |score| {st.max_abs:.4g}")
     if kind == "most_neg":
         return any(v < 0 and v <= st.min_neg + 1e-12 for v in xs), f"the most negative score is {st.min_neg:.4g}"
     return any((v > 0) if kind == "pos" else (v < 0) for v in xs), f"should score {'>' if kind == 'pos' else '<'} 0"
