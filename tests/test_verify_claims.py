@@ -243,6 +243,12 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("'total' is a key contributor.", False), ("'mess' matters a great deal.", True),
     ("'mess' barely moves the prediction.", False), ("'food' hardly matters.", True),
     ("The model pays no attention to 'mess'.", False), ("'food' doesn't register at all.", True),
+    # round 10: a word the subject is ranked below, one direction said twice, a role noun, nothing above the top
+    ("Coming in second is 'mess', just behind 'but'.", False), ("Coming in second is 'but', just behind 'mess'.", True),
+    ("'not' pulls firmly in the opposite direction, toward a positive reading.", True),
+    ("The contrast marker but clearly outweighs the intensifier total.", True),
+    ("The intensifier total clearly outweighs the contrast marker but.", False),
+    ("Nothing outranks 'mess' here.", True), ("Nothing outranks 'total' here.", False),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

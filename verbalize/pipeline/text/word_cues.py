@@ -86,12 +86,40 @@ the word's meaning, not its score."""
 _SET_ASIDE = re.compile(r"\W*(?:(?:right|just|directly|immediately|close|closely)\s+)?(?:after|behind|apart from|besides|"
                         r"other than|except(?: for)?|aside from|next to|beyond)\s+(?:the (?:word|token)\s+)?[\"'“‘»*]*"
                         r"(?P<w>[\w-]+(?:'\w+)?)", re.I)
+"""A clause that opens by setting a word aside: "After 'mess', …", "Apart from not, …"."""
+_RANKED_BELOW = re.compile(r"\b(?:(?:right|just|directly|immediately|close|closely|only|a notch|one step)\s+)?(?:behind|after|below|"
+                           r"beneath|under|trailing)\s+(?:the (?:word|token)\s+)?[\"'“‘»*]*(?P<w>[\w-]+(?:'\w+)?)", re.I)
+"""A word a clause ranks its subject below: "Coming in second is 'disappointed', just behind 'damaged'"."""
 
 
-def _set_aside(text: str, c0: int, c1: int, att: Attribution) -> tuple[int, int] | None:
-    """The span of the word a clause opens by setting aside ("Behind 'mess', …", "Apart from not, …"), if any."""
-    m = _SET_ASIDE.match(text, c0, c1)
-    return (m.start("w"), m.end("w")) if m and scores_of(att, m.group("w")) else None
+def _against_explained(rest: str, named: str, label: str, against_words: bool) -> bool:
+    """Whether a clause that names one label says its word pushes away from the explained `label`. The preposition
+    before the label decides ("towards positive", "away from negative"), unless it belongs to a noun the verb governs
+    ("weakens the case for positive"); else the clause's verbs ("undercuts the negative reading"). "Pulls in the
+    opposite direction, toward positive" says one direction twice."""
+    m = re.search(rf"\b{re.escape(named)}\b", rest, re.I)
+    before = rest[max(0, m.start() - 40): m.start()] if m else ""
+    if re.search(r"\b(?:case|argument|evidence|support|confidence|belief|probability|odds|chances?|likelihood) (?:for|of|in|that)"
+                 r"\s+(?:an?\s+|the\s+)?$", before, re.I):
+        towards = not against_words
+    elif re.search(r"\b(?:towards?|to|for|in favou?r of)\s+(?:an?\s+|the\s+)?$", before, re.I):
+        towards = True
+    elif re.search(r"\b(?:against|away from)\s+(?:an?\s+|the\s+)?$", before, re.I):
+        towards = False
+    else:
+        towards = not against_words
+    return (named.casefold() == label.casefold()) != towards
+
+
+def _set_aside(text: str, c0: int, c1: int, att: Attribution) -> list[tuple[int, int]]:
+    """The spans of the words a clause sets aside or ranks its subject below: they are no subject of its claim,
+    and a top cue then means a second place."""
+    found = []
+    for pattern in (_SET_ASIDE, _RANKED_BELOW):
+        for m in ([pattern.match(text, c0, c1)] if pattern is _SET_ASIDE else pattern.finditer(text, c0, c1)):
+            if m and m.group("w").casefold() not in _GRAMMAR and scores_of(att, m.group("w")):
+                found.append((m.start("w"), m.end("w")))
+    return sorted(set(found))
 
 
 _REMOVING = re.compile(r"^\W*(?:removing|deleting|dropping|masking|occluding|omitting|leaving out|taking out|without)\b", re.I)
@@ -118,15 +146,17 @@ statement of the least ones holds for every word at the bottom, one of the top o
 _QUOTE_MARK = re.compile(r"[\"“”«»*]|(?<!\w)['‘’]|['‘’](?!\w)")
 
 
-def bare_subjects(text: str, c0: int, c1: int, att: Attribution, labels: set[str]) -> list[tuple[int, int]]:
+def bare_subjects(text: str, c0: int, c1: int, att: Attribution, labels: set[str],
+                  besides: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """The word a clause is about when it names it bare: the one word of the clause (grammar aside) that is a word
     of the text, either ending an inverted statement ("Last in importance is plot.") or anywhere ("The model
     disregards boring entirely."). Two such words ("The top signal is but, followed by terrible", "The first film
-    is …") leave the clause unread."""
+    is …") leave the clause unread; words in `besides` (set aside or ranked above it) are not counted."""
     if _QUOTE_MARK.search(text, c0, c1):
         return []  # a clause that quotes names its words by quoting (part of a cited phrase cut by "!")
     found = [(c0 + m.start(), c0 + m.end()) for m in re.finditer(r"[A-Za-z][\w'-]*", text[c0:c1])
-             if m.group(0).casefold() not in _GRAMMAR and scores_of(att, m.group(0))]
+             if m.group(0).casefold() not in _GRAMMAR and scores_of(att, m.group(0))
+             and not any(a <= c0 + m.start() < b for a, b in besides)]
     if len(found) != 1 or core(text[found[0][0]:found[0][1]]) in labels:
         return []
     return found
@@ -145,18 +175,20 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
         for c0, c1 in split_spans(text, _CUE_CLAUSE, s0, s1) or [(s0, s1)]:
             if any(c0 <= a < c1 for a, _ in read):
                 continue
-            aside = _set_aside(text, c0, c1, att)  # "After 'mess', the model relies most on 'but'": 'mess' is set aside
-            start = aside[1] if aside else c0
-            subjects = [(a, b) for a, b in cited if start <= a < c1 and core(text[a:b]) not in lowered]
+            asides = _set_aside(text, c0, c1, att)  # "After 'mess', …", "…, just behind 'damaged'": words ranked above
+            aside = bool(asides)
+            start = asides[0][1] if asides and asides[0][0] - c0 < 40 and _SET_ASIDE.match(text, c0, c1) else c0
+            subjects = [(a, b) for a, b in cited if start <= a < c1 and core(text[a:b]) not in lowered
+                        and not any(x <= a < y for x, y in asides)]
             subjects += [(m.start("x"), m.end("x")) for m in _BARE_SUBJECT.finditer(text, start, c1)
-                         if not any(a <= m.start("x") < b for a, b in subjects) and core(m.group("x")) not in lowered
+                         if not any(a <= m.start("x") < b for a, b in [*subjects, *asides]) and core(m.group("x")) not in lowered
                          and m.group("x").casefold() not in _AFTER_WORD | _GRAMMAR and scores_of(att, m.group("x"))]
             if not subjects and not any(start <= a < c1 for a, _ in cited):
-                subjects = bare_subjects(text, start, c1, att, lowered)
+                subjects = bare_subjects(text, start, c1, att, lowered, asides)
             if not subjects or (len(subjects) > 1 and not any(set(subjects) == set(g) for g in groups)):
                 continue
             chars = list(text[c0:c1])
-            for a, b in [*subjects, *([aside] if aside else [])]:  # the named words are no cue words ("'least' is the top word")
+            for a, b in [*subjects, *asides]:  # the named words are no cue words ("'least' is the top word")
                 chars[a - c0: b - c0] = " " * (b - a)
             rest = no_rank_blanked(QUOTED.sub(" ", "".join(chars)))
             if _REMOVING.search(rest):
@@ -167,14 +199,14 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
             kind = kind or next((k for k, cue in _CUES if cue.search(rest)), None)
             against = bool(re.search(r"\bagainst\b|\baway\b|\bother way\b", rest, re.I) or _OPPOSE.search(rest))
             named = [lb for lb in labels if re.search(rf"\b{re.escape(lb)}\b(?!\s+{PAT_SCORE})", rest, re.I)]
-            if named and label is not None and len(named) == 1 and named[0].casefold() != label.casefold():
-                against = not against  # "pushes hard towards positive" while explaining negative
+            if named and label is not None and len(named) == 1:
+                against = _against_explained(rest, named[0], label, against)
             if kind is None and label is not None and len(named) == 1 and (_SUPPORT.search(rest) or _OPPOSE.search(rest)):
                 kind = "neg" if against else "pos"  # "'story' undercuts the positive verdict" (a sign)
             if aside and kind == "top":
                 kind = "second"  # the first place set aside, the most important of the rest is second
-            elif aside and kind in ("second", "least"):
-                continue  # "after 'mess', 'but' is second / least": a rank among the rest, not among all words
+            elif aside and kind == "least":
+                continue  # "after 'mess', 'but' matters least": a rank among the rest, not among all words
             if len(subjects) > 1 and kind in ("top", "second"):
                 continue  # "the star words are 'loved' and 'wonderful'": a place shared by a list is no rank of each
             if kind == "strong_pos" and against:

@@ -11,7 +11,10 @@ from collections.abc import Sequence
 
 # Rules and thresholds: bench/verifier/README.md, "Text (token attributions)".
 
-_W = r"(?:the (?:word|token)\s+)?(?:\*\*)?[\"'“‘»]?(?P<{n}>[^\s\"'“”‘’»«,.;:!?()*]+)[\"'”’«]?(?:\*\*)?"
+_ROLE = (r"(?:word|token|term|adjective|adverb|noun|verb|intensifier|negation|negator|conjunction|connective|qualifier|modifier|"
+         r"booster|amplifier|(?:contrast|discourse) marker|contrastive conjunction|sentiment word|opinion word)")
+"""What an explanation calls a word before naming it: "the intensifier total", "the contrast marker but"."""
+_W = r"(?:the " + _ROLE + r"\s+)?(?:\*\*)?[\"'“‘»]?(?P<{n}>[^\s\"'“”‘’»«,.;:!?()*]+)[\"'”’«]?(?:\*\*)?"
 """A word as LLMs write it: bare, quoted, curly-quoted or in markdown bold."""
 PAT_X, PAT_Y, PAT_X2 = _W.format(n="x"), _W.format(n="y"), _W.format(n="x2")
 PAT_NOUN = r"(?:\s+(?:word|token))?"
@@ -25,6 +28,9 @@ PAT_BIG = r"(?:highest|largest|biggest|greatest|strongest|top)"
 _WEIGHS = (r"\b(?:weighs|weighed|weights|weighted|values|valued|rates|rated|ranks|ranked|favou?rs|favou?red|"
            r"prioriti[sz]es|prioriti[sz]ed|emphasi[sz]es|emphasi[sz]ed|counts|counted)")
 _SMALL = r"(?:lowest|smallest|weakest|least)"
+_DEGREE = (r"(?:clearly|far|easily|much|slightly|comfortably|also|still|narrowly|significantly|substantially|considerably|"
+           r"greatly|marginally|well|just|decisively|handily)")
+"""An adverb between a word and its comparison verb ("X clearly outweighs Y")."""
 _ON_WHAT = r"(?: on (?:the )?(?:outcome|prediction|model|decision|classifier|output|result|verdict|label))?"
 """What a word's effect is on ("a bigger effect on the outcome than Y")."""
 _SIZE_WEAK = r"small|weak|slight|modest|low|minor|tiny|marginal|limited"
@@ -60,7 +66,7 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
             rf"(?:prediction|model|decision|output|classifier|score))? (?:the )?most\b"),
     ("top", rf"\bremoving {PAT_X}{PAT_NOUN}\s+(?:changes|changed|affects|moves|shifts|lowers)(?: the (?:prediction|output|"
             rf"score|probability))? (?:the )?most\b"),
-    ("more", rf"{PAT_X}{PAT_NOUN}\s+(?:outweighs|outweighed|outranks|outranked|beats|dominates|"
+    ("more", rf"{PAT_X}{PAT_NOUN}\s+(?:{_DEGREE}\s+)?(?:outweighs|outweighed|outranks|outranked|beats|dominates|"
              rf"(?:matters|mattered|counts|counted|weighs|weighed|contributes|contributed) more than|"
              rf"(?:is|was) (?:more {PAT_IMP}|weightier|stronger) than|{PAT_HAS} (?:an? )?(?:larger|higher|bigger|greater|stronger)"
              rf" {PAT_SCORE}{_ON_WHAT} than|{PAT_HAS} more (?:influence|weight|impact){_ON_WHAT} than|scores? (?:higher than|above)|"
@@ -187,6 +193,8 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
     ("top", rf"{PAT_X}{PAT_NOUN}\s+(?:[\w']+\s+){{0,3}}?(?:more|larger|higher|greater|stronger|bigger)\b[^.;]{{0,30}}?\bthan "
             rf"(?:any|every|all) (?:of the )?other (?:words?|tokens?)"),
     ("top", rf"\b(?:nothing|no (?:other )?(?:word|token))\s+(?:weighs|matters|counts|contributes|scores)\s+more than\s+{PAT_X}"),
+    ("top", rf"\b(?:nothing|no (?:other )?(?:word|token|term)|none of the other (?:words|tokens))\s+(?:else\s+)?(?:outranks|beats|tops|"
+            rf"exceeds|outweighs|surpasses|outscores|rivals|eclipses|overshadows|comes close to|matches)\s+{PAT_X}"),
     ("top", rf"{PAT_X}{PAT_NOUN}\s+(?:leads|tops|heads|led|topped|headed) the (?:importance )?(?:ranking|list)"),
     ("second", rf"\b(?:word|token) ranked (?:second|2nd|number two)\s+(?:is|was)\s+{PAT_X}"),
     ("second", rf"\b(?:leads?|led|tops?|heads?) the (?:importance )?(?:ranking|list)\b,?\s+(?:closely )?followed (?:closely )?"
