@@ -249,6 +249,11 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("The contrast marker but clearly outweighs the intensifier total.", True),
     ("The intensifier total clearly outweighs the contrast marker but.", False),
     ("Nothing outranks 'mess' here.", True), ("Nothing outranks 'total' here.", False),
+    ("The most important word is `mess`.", True), ("`total` and `food` contribute nothing.", False),  # markdown code
+    # report and notebook shapes: 'Rank #2: X', 'Key driver: X', the strongest contributor to the label named
+    ("Rank #2: 'but'.", True), ("Rank #2: 'total'.", False), ("Key driver: 'mess'.", True), ("Key driver: 'but'.", False),
+    ("Strongest negative contributor: 'mess'.", True), ("Strongest negative contributor: 'total'.", False),
+    ("'not' pushes towards positive (-0.15).", True),  # the number is the word's score; 'positive' is no label claim
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

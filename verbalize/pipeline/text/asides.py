@@ -82,7 +82,7 @@ def no_rank_blanked(clause: str) -> str:
     return _blank(clause, spans)
 
 
-_APPOSITIVE = re.compile(r"[\"'”’«*]*,\s+(?:perhaps |arguably |probably |maybe |possibly |likely |easily )?"
+_APPOSITIVE = re.compile(r"[\"'”’«*`]*,\s+(?:perhaps |arguably |probably |maybe |possibly |likely |easily )?"
                          r"(?:the|a|an|one of|which|who|what)\b[^,.;:!?\"'“”‘’*]{1,80},(?=\s)", re.I)
 """', the last word of the review,' between a word and its verb."""
 
@@ -94,7 +94,7 @@ def appositive_variants(text: str, cited: Sequence[tuple[int, int]]) -> list[tup
     for a, b in cited:
         m = _APPOSITIVE.match(text, b)
         if m is not None:
-            close = b + len(re.match(r"[\"'”’«*]*", text[b:]).group(0))  # type: ignore[union-attr]
+            close = b + len(re.match(r"[\"'”’«*`]*", text[b:]).group(0))  # type: ignore[union-attr]
             out.append((_blank(text, [(close, m.end())]), a))
     return out
 

@@ -24,6 +24,7 @@ _GAP = re.compile(r"\s*…\s*")  # "..." is left alone: it is a token of many te
 _CITATIONS = [
     re.compile(r"»([^«»\n]{1,200})«"),
     re.compile(r"\*\*([^*\n]{1,200})\*\*"),  # markdown bold, as chat models highlight words
+    re.compile(r"`([^`\n]{1,200})`"),  # markdown code, as notebooks and chat models mark tokens
     re.compile(r"“([^”\n]{1,200})”"),
     re.compile(r"\"([^\"\n]{1,200})\""),
     re.compile(r"(?<![\w'])'([^\n]{1,200}?)'(?![\w'])"),

@@ -126,7 +126,10 @@ def verify_text_verbalization(
         c0 = span_at(c.start, _clauses(text, s0, s1))[0]
         # A quoted class name is the prediction when the text lacks it as a word, or when it follows
         # a prediction verb ("predicted this review as 'positive'"); else it is a cited word.
-        if name is not None and (missing or _PREDICTION.search(text, max(c0, c.start - 50), c.start)):
+        predicts = bool(_PREDICTION.search(text, max(c0, c.start - 50), c.start))
+        if name is not None and missing and c.inline_score is not None and not predicts:
+            continue  # "pushes towards positive (-0.14)": the score is the word's, the label names a direction
+        if name is not None and (missing or predicts):
             claims.append(_label_claim(c.start, c.end, text[c.start : c.end], name, decision))
             continue
         if missing:

@@ -38,7 +38,7 @@ def word_frame_claims(text: str, att: Attribution, labels: Sequence[str], label:
     for group in cited_lists(text, cited):
         a, b = group[0][0], group[-1][1]
         for ms, me in group:
-            close = b + 1 if b < len(text) and text[b] in "\"'”’«*" else b
+            close = b + 1 if b < len(text) and text[b] in "\"'”’«*`" else b
             variant = text[:a] + text[ms:me] + " " * (close - a - (me - ms)) + text[close:]
             for c in _frame_claims(variant, att, labels, label):
                 if c.start == a:

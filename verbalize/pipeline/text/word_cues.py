@@ -23,7 +23,7 @@ def _any(*phrases: str) -> str:
 
 _NOT_SUPERLATIVE = "|".join(sorted(NOT_SUPERLATIVE))
 _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
-    ("second", _any("second", r"2nd", r"runner[- ]up", r"number[- ]two", r"no\. ?2", r"#2", "silver", "one (?:rung|step|notch|place) "
+    ("second", _any("second", r"2nd", r"ranks? #2", r"rank(?:ed)? (?:#|no\. ?|number )?2", r"runner[- ]up", r"number[- ]two", r"no\. ?2", r"#2", "silver", "one (?:rung|step|notch|place) "
                     "(?:below|beneath|under|behind|down from) the top",
                     r"next[- ](?:most|in line|in importance|strongest|biggest|highest|heaviest|largest)", "trails? only",
                     "only (?:surpassed|outranked|beaten|topped|exceeded|outdone|eclipsed|bested|outscored) by",
@@ -40,7 +40,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
                   r"(?:not|\w*n't) (?:use|used|matter|count|register|factor|move the needle|make a difference)",
                   r"no (?:attention|credit|heed|notice|weight at all)")),
     ("minor", _any("barely", "hardly", "scarcely")),
-    ("top", _any("most", r"tops?", "topping", "topped", "highest", "largest", "greatest", "biggest", "strongest", "heaviest",
+    ("top", _any("most", r"ranks? #1", r"rank(?:ed)? (?:#|no\. ?|number )?1", r"top-1",
+                 "(?<!a )(?<!an )(?:key|main|primary|chief|dominant) (?:driver|factor|feature|contributor|signal)(?=s?:)", r"tops?", "topping", "topped", "highest", "largest", "greatest", "biggest", "strongest", "heaviest",
                  "dominant", r"dominat\w+", "first", r"(?:leads?|leading)(?! to\b)", "leader", "heads", r"number[- ]one",
                  r"no\. ?1", "#1", "foremost", "pride of place", "(?:at )?the head of",
                  "the (?:decisive|pivotal|deciding|determining|key|main|central|principal)", r"chief(?:ly)?", r"primar(?:y|ily)",
@@ -143,7 +144,7 @@ important word") and memberships ("one of the most important words", "among the 
 statement of the least ones holds for every word at the bottom, one of the top ones for more than the top)."""
 
 
-_QUOTE_MARK = re.compile(r"[\"“”«»*]|(?<!\w)['‘’]|['‘’](?!\w)")
+_QUOTE_MARK = re.compile(r"[\"“”«»*`]|(?<!\w)['‘’]|['‘’](?!\w)")
 
 
 def bare_subjects(text: str, c0: int, c1: int, att: Attribution, labels: set[str],
@@ -232,8 +233,11 @@ _THAN_ALL = re.compile(
 """A comparison with every other word is a rank: "contributes more than any other word" (top), "weighs less than all
 the others" (least); "... except 'mess'" is a second place, left unread."""
 _MOST_NEG = re.compile(r"\b(?:most|largest|biggest|strongest|highest|greatest) negative (?:score|attribution|weight|value|"
-                       r"contribution)|\b(?:most|largest|biggest|strongest|greatest) (?:negative|against)\b", re.I)
-""""The most negative score": the lowest signed score, not the top one."""
+                       r"contribution)|\b(?:most|largest|biggest|strongest|greatest) (?:negative|against)\b"
+                       r"(?!\s+(?:contributor|signal|cue|driver|evidence|indicator|word|token|term|feature|predictor|sentiment|"
+                       r"class|label|prediction)s?\b)", re.I)
+""""The most negative score": the lowest signed score, not the top one ("the strongest negative contributor" is the
+strongest contributor to the label negative)."""
 
 
 def _than_all(rest: str) -> tuple[str | None, str]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 _ROLE = (r"(?:word|token|term|adjective|adverb|noun|verb|intensifier|negation|negator|conjunction|connective|qualifier|modifier|"
          r"booster|amplifier|(?:contrast|discourse) marker|contrastive conjunction|sentiment word|opinion word)")
 """What an explanation calls a word before naming it: "the intensifier total", "the contrast marker but"."""
-_W = r"(?:the " + _ROLE + r"\s+)?(?:\*\*)?[\"'“‘»]?(?P<{n}>[^\s\"'“”‘’»«,.;:!?()*]+)[\"'”’«]?(?:\*\*)?"
+_W = r"(?:the " + _ROLE + r"\s+)?(?:\*\*)?[\"'“‘»`]?(?P<{n}>[^\s\"'“”‘’»«`,.;:!?()*]+)[\"'”’«`]?(?:\*\*)?"
 """A word as LLMs write it: bare, quoted, curly-quoted or in markdown bold."""
 PAT_X, PAT_Y, PAT_X2 = _W.format(n="x"), _W.format(n="y"), _W.format(n="x2")
 PAT_NOUN = r"(?:\s+(?:word|token))?"
@@ -217,11 +217,11 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
                rf"ahead)(?: than| of)?\s+{PAT_X}"),
 ]]
 COMPARATIVE = re.compile(
-    r"(?:\*\*|[\"'“‘»])(?P<x>[^\s\"'“”‘’»«,.;:!?()*]+)(?:\*\*|[\"'”’«])"
+    r"(?:\*\*|[\"'“‘»`])(?P<x>[^\s\"'“”‘’»«`,.;:!?()*]+)(?:\*\*|[\"'”’«`])"
     r"(?P<mid>(?:(?!\bthan\b)[^.;:!?\"'“”‘’*»«]){0,60}?)\b(?P<cmp>more|larger|bigger|greater|higher|stronger|heavier|"
     r"weightier|less|smaller|lower|weaker)\b(?:(?!\bthan\b)[^.;:!?\"'“”‘’*»«]){0,50}?\bthan\s+"
     r"(?:on\s+|that of\s+|the (?:word|token)\s+|for\s+|does\s+|do\s+)?"
-    r"(?:\*\*)?[\"'“‘»]?(?P<y>[^\s\"'“”‘’»«,.;:!?()*]+)", re.I)
+    r"(?:\*\*)?[\"'“‘»`]?(?P<y>[^\s\"'“”‘’»«`,.;:!?()*]+)", re.I)
 """'X plays a larger role than Y', 'X is less important to the classifier than Y': X quoted or bold, any verb
 phrase around the comparative (a bare X would let any word of the sentence stand in for it)."""
 VALUE_FRAMES = [re.compile(p, re.I) for p in [
@@ -234,11 +234,11 @@ VALUE_FRAMES = [re.compile(p, re.I) for p in [
     rf"{PAT_X}{PAT_NOUN}\s+(?:contributes|contributed|adds|added)\s+(?:about |around |roughly )?$",
 ]]
 
-QUOTED = re.compile(r"\*\*[^*]*\*\*|[\"“][^\"”]*[\"”]|(?<!\w)['‘][^'’]*['’](?!\w)")
+QUOTED = re.compile(r"\*\*[^*]*\*\*|`[^`]*`|[\"“][^\"”]*[\"”]|(?<!\w)['‘][^'’]*['’](?!\w)")
 """A quoted or bold word: the word 'not' named in a text is no negation of it."""
 
 
-_LIST_GAP = re.compile(r"[\"'”’«*]*\s*(?:,\s*(?:and|or)\s+|,\s*|\s+(?:and|or)\s+)[\"'“‘»*]*")
+_LIST_GAP = re.compile(r"[\"'”’«*`]*\s*(?:,\s*(?:and|or)\s+|,\s*|\s+(?:and|or)\s+)[\"'“‘»*`]*")
 """What stands between two members of a list of cited words: "'food', 'service' and 'plot'"."""
 
 
