@@ -254,6 +254,12 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("Rank #2: 'but'.", True), ("Rank #2: 'total'.", False), ("Key driver: 'mess'.", True), ("Key driver: 'but'.", False),
     ("Strongest negative contributor: 'mess'.", True), ("Strongest negative contributor: 'total'.", False),
     ("'not' pushes towards positive (-0.15).", True),  # the number is the word's score; 'positive' is no label claim
+    # long sentences: a reason clause, a relative clause between the word and its verb, 'outweighs even'
+    ("Perhaps surprisingly, 'bad' helps the positive side, since the model reads 'not bad' as mildly favourable.", True),
+    ("Perhaps surprisingly, 'but' helps the positive side, since the model reads 'not bad' as mildly favourable.", False),
+    ("'total', which intensifies 'mess', contributes only modestly to the negative verdict.", True),
+    ("'mess', which 'total' intensifies, contributes only modestly to the negative verdict.", False),
+    ("Notably, 'mess' outweighs even 'but'.", True), ("Notably, 'total' outweighs even 'but'.", False),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())
@@ -283,6 +289,7 @@ def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> N
     "Masking 'not' would make the model more negative.",  # the removal's direction, not a sign word read alone
     "We can trace the negative prediction back to 'mess'.",
     "'but' comes next.",  # next after what the sentence before named: not read alone
+    "It's worth noting that 'not', arguably a negator, actually drags the prediction away from negative.",  # no label claim
 ])
 def test_text_statements_left_unread_are_not_contradicted(text: str) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

@@ -83,8 +83,9 @@ def no_rank_blanked(clause: str) -> str:
 
 
 _APPOSITIVE = re.compile(r"[\"'”’«*`]*,\s+(?:perhaps |arguably |probably |maybe |possibly |likely |easily )?"
-                         r"(?:the|a|an|one of|which|who|what)\b[^,.;:!?\"'“”‘’*]{1,80},(?=\s)", re.I)
-"""', the last word of the review,' between a word and its verb."""
+                         r"(?:(?:the|a|an|one of|which|who|what)\b[^,.;:!?\"'“”‘’*]{1,80}|(?:which|who|that)\s[^,.;:!?]{1,80}),(?=\s)",
+                         re.I)
+"""', the last word of the review,' or ', which intensifies 'mess',' between a word and its verb."""
 
 
 def appositive_variants(text: str, cited: Sequence[tuple[int, int]]) -> list[tuple[str, int]]:

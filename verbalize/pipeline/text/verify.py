@@ -61,6 +61,7 @@ from verbalize.pipeline.text.attribution import (
     norm_word,
 )
 from verbalize.pipeline.text.word_claims import probability_claims, word_frame_claims, word_value_claims
+from verbalize.pipeline.text.word_patterns import QUOTED
 
 __all__ = ["cited_words", "core", "extract_citations", "verify_text_attribution", "verify_text_verbalization"]
 
@@ -190,7 +191,7 @@ def _uncited_label_claims(text: str, sentences: list[tuple[int, int]], citations
     for s0, s1 in sentences:
         for a, b in _clauses(text, s0, s1):
             pred = _PREDICTION.search(text, a, b)
-            if not pred or re.search(r"\b(?:push|pull|mov|nudg|driv|steer|tip|shift|sway)\w*\s+(?:the\s+)?$",
+            if not pred or re.search(r"\b(?:push|pull|mov|nudg|driv|steer|tip|shift|sway|drag|draw|tilt|lean|swing)\w*\s+(?:the\s+)?$",
                                      text[max(a, pred.start() - 20): pred.start()], re.I):
                 continue  # "'great' pushes the prediction towards positive" is about a word, not the prediction
             window_end = min(b, pred.end() + 40)
@@ -198,9 +199,13 @@ def _uncited_label_claims(text: str, sentences: list[tuple[int, int]], citations
             if m is None or any(pred.end() <= c.start < m.start() or c.start <= m.start() < c.end
                                 for c in citations):
                 continue
+            if re.search(r"\b(?:towards?|away from|against|in favou?r of)\s+(?:the\s+)?$", text[max(a, m.start() - 20): m.start()],
+                         re.I):
+                continue  # "… drags the prediction away from negative" names a direction, not the prediction
             name = next(lb for lb in labels if lb.casefold() == m.group(1).casefold())
             claim = _label_claim(m.start(1), m.end(1), m.group(1), name, label)
-            if claim.status != "unverifiable" and re.search(r"\b(?:not|never|no longer)\b|n't\b", text[a: pred.start()], re.I):
+            unquoted = QUOTED.sub(lambda q: " " * len(q.group(0)), text[a: pred.start()])  # the word 'not' negates nothing
+            if claim.status != "unverifiable" and re.search(r"\b(?:not|never|no longer)\b|n't\b", unquoted, re.I):
                 # "does not predict positive", "is not classified as negative"
                 flipped = "contradicted" if claim.status == "supported" else "supported"
                 claim = claim.model_copy(update={"status": flipped, "reason": claim.reason + "; negated"})

@@ -66,7 +66,10 @@ def _aside_claims(text: str, att: Attribution, labels: Sequence[str], label: str
     but the model ranks it only second"); see `asides`. Each claim sits on the word's own span."""
     claims = []
     for variant, a in appositive_variants(text, cited):
-        claims += [c for c in _frame_claims(variant, att, labels, label) if c.start == a]
+        found = _frame_claims(variant, att, labels, label)
+        kept = [(x, y) for x, y in cited if variant[x:y].strip()]  # the cited words of the aside are blanked with it
+        found += cue_claims(variant, att, labels, label, kept, [(c.start, c.end) for c in found])
+        claims += [c for c in found if c.start == a]
     for s0, s1 in sentence_spans(text):
         for p in pronoun_positions(text, s0, s1):
             before = [(a, b) for a, b in cited if s0 <= a < p and scores_of(att, text[a:b])]

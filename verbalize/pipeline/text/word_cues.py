@@ -51,12 +51,12 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
                  "the (?:star|linchpin|lynchpin|cornerstone|centre ?piece|center ?piece|mainstay|anchor)", "heavy lifting",
                  "lion's share", "paramount", "head and shoulders", "the crux", "driving force", "prime", "carries the day",
                  "calls the shots", "the backbone", "the heart of", rf"(?!(?:{_NOT_SUPERLATIVE})\b)\w{{3,}}est")),
-    ("weak_pos", _any(r"weak(?:ly|er|est|ish)?", "small", r"slight\w*", "minor", "modest", r"marginal\w*", "a little", "little",
+    ("weak_pos", _any(r"weak(?:ly|er|est|ish)?", "small", r"slight\w*", "minor", r"modest(?:ly)?", r"marginal\w*", "a little", "little",
                       r"mild\w*", "faint", "limited", "low", "a bit", "somewhat",
                       "an? (?:sliver|touch|hint|tad|trace|smidgen|modicum|whisper)", "slender", "slim", "gentle", "meagre",
                       "meager", "scant")),
     ("strong_pos", _any(r"strong\w*", "large", "major", r"substantial\w*", r"heav\w+", "high", "a lot of", "hard", "big",
-                        "powerful", r"significant\w*", "sizeable", "sizable", "pronounced", r"considerabl\w+", r"firm\w*", "hefty",
+                        r"powerful(?:ly)?", r"significant\w*", "sizeable", "sizable", "pronounced", r"considerabl\w+", r"firm\w*", "hefty",
                         r"forceful\w*", "heavyweight", "potent", "weighty", "robust", "outsized",
                         r"marked(?:ly)?", r"dramatic\w*", r"massive\w*", r"huge(?:ly)?", r"enormous(?:ly)?", "highly",
                         "a great deal", "packs? a punch", "crucial", r"critical(?:ly)?", "vital",
@@ -259,5 +259,6 @@ def _cue_blanked(rest: str, kind: str) -> str:
     return cue.sub(lambda m: " " * len(m.group(0)), rest)
 
 
-_CUE_CLAUSE = re.compile(r";|,\s+(?:while|whereas|but|and)\s|\s(?:but|whereas|while)\s|\s[—–]\s", re.I)
+_CUE_CLAUSE = re.compile(r";|,\s+(?:while|whereas|but|and|since|because|given that|although|though|even though)\s|"
+                         r"\s(?:but|whereas|while|because|since)\s|\s[—–]\s", re.I)
 _NEGATION_ANY = re.compile(rf"\b(?:not\b{NOT_IDIOM}|never|no(?!\.\s*\d)|n't|neither|nor)\b|n't\b", re.I)

@@ -72,7 +72,7 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
              rf" {PAT_SCORE}{_ON_WHAT} than|{PAT_HAS} more (?:influence|weight|impact){_ON_WHAT} than|scores? (?:higher than|above)|"
              rf"ranks? (?:higher than|above)|(?:is|was) ahead of|carries more weight than|counts for more than|"
              rf"(?:is|was) weighted more (?:heavily )?than|{PAT_HAS} more (?:influence|weight|impact) than)\s+"
-             rf"(?:the (?:word|token)\s+)?{PAT_Y}"),
+             rf"(?:even\s+)?(?:the (?:word|token)\s+)?{PAT_Y}"),
     ("more", rf"{PAT_X}'s {PAT_SCORE} (?:is|was) (?:higher|larger|bigger|greater|stronger) than (?:that of |the {PAT_SCORE} of )?"
              rf"{PAT_Y}"),
     ("less", rf"{PAT_X}'s {PAT_SCORE} (?:is|was) (?:lower|smaller|weaker) than (?:that of |the {PAT_SCORE} of )?{PAT_Y}"),
