@@ -859,6 +859,7 @@ def main() -> None:
     import round8  # round 8: LLM-style prose by writers blind to the verifier, before round 8's rules
     import round9  # round 9: text in assistant and report styles by a blind writer, before round 9's rules
     import round10  # round 10: text ranks and strengths in several LLMs' voices by a blind writer
+    import round11  # round 11: long discursive and short technical text by two blind writers
 
     hand_items = [("image", *h) for h in hand.IMAGE] + [("text", *h) for h in hand.TEXT]
     records = []
@@ -880,6 +881,7 @@ def main() -> None:
     records += [dict(r, round=8) for r in round8.generate(seen)]  # round 8: after round 7's held-out run
     records += [dict(r, round=9) for r in round9.generate(seen)]  # round 9: after round 8's held-out run
     records += [dict(r, round=10) for r in round10.generate(seen)]  # round 10: after round 9's held-out run
+    records += [dict(r, round=11) for r in round11.generate(seen)]  # round 11: after round 10's held-out run
 
     counters: Counter[str] = Counter()
     for r in records:
