@@ -260,6 +260,13 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("'total', which intensifies 'mess', contributes only modestly to the negative verdict.", True),
     ("'mess', which 'total' intensifies, contributes only modestly to the negative verdict.", False),
     ("Notably, 'mess' outweighs even 'but'.", True), ("Notably, 'total' outweighs even 'but'.", False),
+    # round 11: a hedged copula after where the rank holds, 'no word contributes more to … than X', notebook symbols
+    ("The least important token according to the attribution appears to be 'food'.", True),
+    ("The least important word in the review looks to be 'mess'.", False),
+    ("No word contributes more to the negative verdict than mess.", True), ("'total' is the #2 feature.", False),
+    ("Attribution(mess) > attribution(total).", True), ("total > but in attribution.", False),
+    ("score(not) < 0.", True), ("score(but) < 0.", False), ("Sign of mess: positive.", True),
+    ("p(negative) > 0.5.", True), ("p(negative) < 0.5.", False),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

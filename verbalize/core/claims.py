@@ -124,11 +124,12 @@ HEDGES: dict[str, tuple[str, str]] = {
     "over": ("over", "strictly above"), "more than": ("over", "strictly above"), "above": ("over", "strictly above"),
     "greater than": ("over", "strictly above"),
     "under": ("under", "strictly below"), "less than": ("under", "strictly below"), "below": ("under", "strictly below"),
+    ">": ("over", "strictly above"), "<": ("under", "strictly below"),
 }
 _NOT_SUPERLATIVE = (r"(?!\s+(?:salient|important|likely|probable|relevant|influential|significant|confident|"
                     r"prominent|strongly|heavily|striking|attended|weight))")
 """'most salient' is a superlative, not a share."""
-_HEDGE = rf"(?:(?P<hedge>{'|'.join(sorted(map(re.escape, HEDGES), key=len, reverse=True))})\s+)?"
+_HEDGE = rf"(?:(?P<hedge>{'|'.join(sorted(map(re.escape, HEDGES), key=len, reverse=True))})(?:\s+|(?<=[<>])\s*))?"
 QUANTITY = re.compile(
     rf"(?<![\w.\-]){_HEDGE}(?:"
     rf"(?P<num>{NUM})\s*(?P<unit>%|percent\b|per cent\b)?"

@@ -28,7 +28,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
                     r"next[- ](?:most|in line|in importance|strongest|biggest|highest|heaviest|largest)", "trails? only",
                     "only (?:surpassed|outranked|beaten|topped|exceeded|outdone|eclipsed|bested|outscored) by",
                     "(?:surpassed|outranked|beaten|topped|exceeded|outdone|eclipsed|bested|outscored) only by",
-                    "(?:below|beneath|under|behind|after) the (?:top|leader|leading (?:word|token)|front-?runner|first|winner)")),
+                    "(?:below|beneath|under|behind|after) the (?:top|leader|leading (?:word|token)|front-?runner|first|winner)")
+                + r"|(?<![\w#])#\s?2\b"),
     ("least", _any("least", "lowest", "smallest", "weakest", "faintest", "slightest", "tiniest", "lightest", "feeblest",
                    "mildest", "softest", "quietest", "thinnest", "slimmest", "dimmest", "bottom", "last", "rear", "tail end",
                    "minimal", "afterthought", "lowest priority", "caboose",
@@ -50,7 +51,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
                  "the (?:rest|pack|field|others))", r"front-?runner",
                  "the (?:star|linchpin|lynchpin|cornerstone|centre ?piece|center ?piece|mainstay|anchor)", "heavy lifting",
                  "lion's share", "paramount", "head and shoulders", "the crux", "driving force", "prime", "carries the day",
-                 "calls the shots", "the backbone", "the heart of", rf"(?!(?:{_NOT_SUPERLATIVE})\b)\w{{3,}}est")),
+                 "calls the shots", "the backbone", "the heart of", rf"(?!(?:{_NOT_SUPERLATIVE})\b)\w{{3,}}est") + r"|(?<![\w#])#\s?1\b"),
     ("weak_pos", _any(r"weak(?:ly|er|est|ish)?", "small", r"slight\w*", "minor", r"modest(?:ly)?", r"marginal\w*", "a little", "little",
                       r"mild\w*", "faint", "limited", "low", "a bit", "somewhat",
                       "an? (?:sliver|touch|hint|tad|trace|smidgen|modicum|whisper)", "slender", "slim", "gentle", "meagre",

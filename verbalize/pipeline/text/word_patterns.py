@@ -31,19 +31,24 @@ _SMALL = r"(?:lowest|smallest|weakest|least)"
 _DEGREE = (r"(?:clearly|far|easily|much|slightly|comfortably|also|still|narrowly|significantly|substantially|considerably|"
            r"greatly|marginally|well|just|decisively|handily)")
 """An adverb between a word and its comparison verb ("X clearly outweighs Y")."""
+_WHERE = r"(?:\s+(?:in|of|for|according to|from|across|among|within|by)\b[^,.;:!?\"'“”‘’*`]{0,40}?|\s+(?:here|overall|so far))?"
+"""Where a rank holds, between the rank and its copula ("the least important token according to the attribution is X")."""
+_COPULA = (r"(?:is|was|appears to be|seems to be|looks to be|looks like|turns out to be|proves to be|is clearly|is probably|"
+           r"is likely)")
+"""'is' as explanations hedge it ("the least important word appears to be X")."""
 _ON_WHAT = r"(?: on (?:the )?(?:outcome|prediction|model|decision|classifier|output|result|verdict|label))?"
 """What a word's effect is on ("a bigger effect on the outcome than Y")."""
 _SIZE_WEAK = r"small|weak|slight|modest|low|minor|tiny|marginal|limited"
 _SIZE_STRONG = r"large|strong|big|high|substantial|sizable|sizeable|considerable"
 FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
-    ("second", rf"\bsecond[- ](?:most {PAT_IMP}|{PAT_BIG}(?:[- ]scoring)?|strongest){PAT_NOUN}\s+(?:is|was)\s+{PAT_X}"),
+    ("second", rf"\bsecond[- ](?:most {PAT_IMP}|{PAT_BIG}(?:[- ]scoring)?|strongest){PAT_NOUN}{_WHERE}\s+{_COPULA}\s+{PAT_X}"),
     ("second", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was|ranks|ranked|comes|came|places|placed|follows)\s+(?:ranked\s+)?(?:in\s+)?(?:the\s+)?"
                rf"(?:second[- ]most {PAT_IMP}|second(?:[- ]{PAT_BIG}(?:[- ]scoring)?)?|runner-up|next most {PAT_IMP})\b"),
     ("second", rf"{PAT_X}{PAT_NOUN}\s+{PAT_HAS} the second[- ]{PAT_BIG} {PAT_SCORE}"),
     ("second", rf"{PAT_X}{PAT_NOUN}\s+(?:takes|took|is in|was in|holds|comes in) second place"),
     ("second", rf"\bsecond[- ](?:{PAT_BIG}|most {PAT_IMP})(?:[- ]scoring)? (?:word|token)\s+(?:is|was)\s+{PAT_X}"),
     ("second", rf"\b(?:runner-up among the words|second place among the words) (?:is|was)\s+{PAT_X}"),
-    ("least", rf"\bleast {PAT_IMP}{PAT_NOUN}\s+(?:is|was)\s+{PAT_X}"),
+    ("least", rf"\bleast {PAT_IMP}{PAT_NOUN}{_WHERE}\s+{_COPULA}\s+{PAT_X}"),
     ("least", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was|ranks?)\s+(?:the|one of the|among the)\s+least {PAT_IMP}"),
     ("least", rf"{PAT_X}{PAT_NOUN}\s+(?:matters?|counts?|contributes?) (?:the )?least\b"),
     ("least", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was)\s+(?:the|one of the|among the)\s+(?:least (?!{PAT_IMP})\w+|weakest|"
@@ -53,7 +58,7 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
     ("least", rf"{PAT_X}{PAT_NOUN}\s+{PAT_HAS} (?:the|one of the) {_SMALL} (?:absolute )?(?:{PAT_SCORE}|influence|impact|effect)s?"),
     ("least", rf"\b(?:word|token) with the {_SMALL} (?:absolute )?{PAT_SCORE} (?:is|was)\s+{PAT_X}"),
     ("top", rf"(?<!second )(?<!second-)(?<!least )\b(?:most {PAT_IMP}|strongest|highest-scoring|top|key|decisive)"
-            rf"{PAT_NOUN}\s+(?:is|was)\s+{PAT_X}"),
+            rf"{PAT_NOUN}{_WHERE}\s+{_COPULA}\s+{PAT_X}"),
     ("top", rf"\bthe (?:word|token) that (?:matters|counts|contributes) most (?:is|was)\s+{PAT_X}"),
     ("top", rf"\b(?:word|token) with the {PAT_BIG} {PAT_SCORE} (?:is|was)\s+{PAT_X}"),
     ("top", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was)\s+the\s+(?:single\s+)?(?:most {PAT_IMP}|strongest|highest-scoring|top|key)\b"
@@ -192,7 +197,16 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
               rf"(?:of the )?other (?:words?|tokens?)"),
     ("top", rf"{PAT_X}{PAT_NOUN}\s+(?:[\w']+\s+){{0,3}}?(?:more|larger|higher|greater|stronger|bigger)\b[^.;]{{0,30}}?\bthan "
             rf"(?:any|every|all) (?:of the )?other (?:words?|tokens?)"),
-    ("top", rf"\b(?:nothing|no (?:other )?(?:word|token))\s+(?:weighs|matters|counts|contributes|scores)\s+more than\s+{PAT_X}"),
+    ("top", rf"\b(?:nothing|no (?:other )?(?:word|token))\s+(?:weighs|matters|counts|contributes|scores)\s+more(?: [^,.;:!?]{{0,40}}?)?"
+            rf" than\s+{PAT_X}"),
+    # symbolic comparisons and signs, as notebooks write them: "boring > jokes", "attribution(great) > attribution(easily)",
+    # "score(not) < 0", "sign of clean: negative"
+    ("more", rf"(?:\b{PAT_SCORE}\s*\(\s*)?{PAT_X}\s*\)?\s*>\s*(?:{PAT_SCORE}\s*\(\s*)?{PAT_Y}"),
+    ("less", rf"(?:\b{PAT_SCORE}\s*\(\s*)?{PAT_X}\s*\)?\s*<\s*(?:{PAT_SCORE}\s*\(\s*)?{PAT_Y}"),
+    ("pos", rf"(?:\b{PAT_SCORE}\s*\(\s*)?{PAT_X}\s*\)?\s*>\s*0(?:\.0+)?(?!\.?\d)"),
+    ("neg", rf"(?:\b{PAT_SCORE}\s*\(\s*)?{PAT_X}\s*\)?\s*<\s*0(?:\.0+)?(?!\.?\d)"),
+    ("pos", rf"\bsign of {PAT_X}\s*(?::|is|=)\s*positive\b"),
+    ("neg", rf"\bsign of {PAT_X}\s*(?::|is|=)\s*negative\b"),
     ("top", rf"\b(?:nothing|no (?:other )?(?:word|token|term)|none of the other (?:words|tokens))\s+(?:else\s+)?(?:outranks|beats|tops|"
             rf"exceeds|outweighs|surpasses|outscores|rivals|eclipses|overshadows|comes close to|matches)\s+{PAT_X}"),
     ("top", rf"{PAT_X}{PAT_NOUN}\s+(?:leads|tops|heads|led|topped|headed) the (?:importance )?(?:ranking|list)"),
