@@ -297,6 +297,15 @@ def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> N
     "We can trace the negative prediction back to 'mess'.",
     "'but' comes next.",  # next after what the sentence before named: not read alone
     "It's worth noting that 'not', arguably a negator, actually drags the prediction away from negative.",  # no label claim
+    # true sentences that raised false alarms in hand-written probes of discursive prose
+    "In the second half of the review, 'mess' drives the negative call.",  # a place in the text, not a rank
+    "'but' introduces the second clause and pushes towards negative.",  # 'and' is no word the sentence is about
+    "Most readers would call 'bad' negative, but the model gives it a negative score.",  # how people read it
+    "Even the strongest-sounding word, 'bad', pulls away from negative.", "'not' is the most negative word in the attribution.",
+    "Apart from 'mess', 'but' is the strongest positive contributor.",  # 'positive contributor' is a sign, not a label
+    "The negative call is only 71% confident, because 'not' and 'bad' pull the other way.",
+    "All the content words push towards negative, with 'mess' slightly ahead.",  # a comparison, not a weak score
+    "'total' is the weakest of the three positive words.", "'food', though positive in meaning, is ignored by the model.",
 ])
 def test_text_statements_left_unread_are_not_contradicted(text: str) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

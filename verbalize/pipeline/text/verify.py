@@ -296,6 +296,8 @@ def _statement_claims(text: str, sentences: list[tuple[int, int]], units: list[U
             if not clause_units:
                 continue
             most = _MOST.search(text, a, b)
+            if most and re.match(r"-(?:sounding|looking|seeming)", text[most.end():]):
+                most = None  # "the strongest-sounding word": how it reads to a person
             if most and not _negated(text, most.start()):
                 c, places = clause_units[0]
                 ok, reason = _is_most_important(c, places, att, top)
@@ -337,8 +339,13 @@ def _negated(text: str, pos: int) -> bool:
     return bool(NEGATION.search(text[max(0, pos - 30) : pos]))
 
 
-_READS_AS = re.compile(r"\s+(?:connotations?|overtones?|undertones?|meaning|tone|ring|flavou?r|sense|feel)\b", re.I)
-"""'a negative connotation': how a word reads, not its score."""
+_READS_AS = re.compile(r"\s+(?:connotations?|overtones?|undertones?|meaning|tone|ring|flavou?r|sense|feel)\b|"
+                       r"\s+in (?:meaning|tone|sense|isolation|everyday use|general|itself)\b", re.I)
+"""'a negative connotation', 'negative in meaning': how a word reads, not its score."""
+_SEEN_AS = re.compile(r"\b(?:readers?|people|humans?|a person|most of us|you|one)\b[^.;,]{0,30}\b(?:call|consider|see|regard|read|"
+                      r"describe|think of|perceive)\w*\b[^.;,]{0,25}$|\b(?:though|although|while|despite being|albeit|if)\s+"
+                      r"(?:\w+\s+)?$", re.I)
+"""A sign word after 'readers would call X …' or a concession ('though …'): how people see the word."""
 
 
 def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: Attribution,
@@ -347,7 +354,8 @@ def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: Att
     its places). `text` has its citations masked, so a quoted "positive" is no sign word."""
     word = m.group(1).lower()
     shown = text[m.start() : m.end()]
-    if re.match(r"\s+(?:prediction|label|class|verdict|review|sentiment)\b", text[m.end():]) or (
+    if re.match(r"\s+(?:prediction|label|class|verdict|review|sentiment|call|decision|outcome|output|result|"
+                r"classification|judge?ment|rating)\b", text[m.end():]) or (
             re.search(r"\bthe\s+$", text[max(0, m.start() - 6): m.start()], re.I)
             and re.match(r"\s+(?:score|probability|confidence|side|reading)\b", text[m.end():])):
         return []  # "the negative prediction", "on the negative score" name the label, not a word's sign
@@ -355,6 +363,12 @@ def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: Att
                  re.I) or _READS_AS.match(text, m.end()):
         return []  # "'food' hardly sounds negative": how the word reads to a person, not its score ("makes the
         # review look more positive" is the word's effect)
+    if re.match(r"\s+(?:contributors?|words?|tokens?|terms?|ones|adjectives?|adverbs?|nouns?)\b", text[m.end():], re.I):
+        return []  # "the strongest negative contributor", "the three positive words": a sign or a label, it is unclear
+    if _SEEN_AS.search(text[max(0, m.start() - 60): m.start()]) or re.search(
+            r"\b(?:most|least)\s+$", text[max(0, m.start() - 6): m.start()], re.I):
+        return []  # "most readers would call 'bad' negative", "though negative in meaning": how a person reads the
+        # word; "the most negative word": an order of signed scores (the cue reader's)
     if _negated(text, m.start()):
         return [Claim(text=shown, kind="sign", start=m.start(), end=m.end(), status="unverifiable",
                       reason="a negated statement")]

@@ -20,7 +20,15 @@ from verbalize.pipeline.text.asides import appositive_variants, as_people_see_it
 from verbalize.pipeline.text.attribution import NEGATION, Attribution, core
 from verbalize.pipeline.text.word_cues import bare_subjects, cue_claims
 from verbalize.pipeline.text.word_numbers import probability_claims, word_value_claims, zero_claims
-from verbalize.pipeline.text.word_patterns import COMPARATIVE, FRAMES, MORE_WORDS, QUOTED, SUBSET, cited_lists
+from verbalize.pipeline.text.word_patterns import (
+    COMPARATIVE,
+    CONNECTIVES,
+    FRAMES,
+    MORE_WORDS,
+    QUOTED,
+    SUBSET,
+    cited_lists,
+)
 from verbalize.pipeline.text.word_rules import Stats, judge, scores_of, word_claim
 from verbalize.pipeline.text.word_signs import push_claims, removal_claims
 
@@ -100,9 +108,6 @@ def _matches(text: str) -> list[tuple[str, re.Match[str]]]:
 _NOT_FIRST = re.compile(r"\b(?:behind|after|apart from|besides|other than|except(?: for)?)\b[^.;!?]*$", re.I)
 
 
-_CONNECTIVES = frozenset("and or which that who it then also".split())
-
-
 def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
     claims: list[Claim] = push_claims(text, att, labels, label) + removal_claims(text, att, labels, label)
     st = Stats(att)
@@ -119,7 +124,7 @@ def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str
         x = m.group("x")
         if x.casefold() in ("the", "a", "an", "this") and re.match(r"\s+(?:word|token)\b", text[m.end("x"):], re.I):
             continue  # "The word ranked second is X": the article is no claim's subject
-        if x.casefold() in _CONNECTIVES:
+        if x.casefold() in CONNECTIVES:
             continue  # "'first' is a position word and carries no weight": a bare connective is the grammar, not X
         xs = scores_of(att, x)
         if not xs or core(x) in {lb.casefold() for lb in labels}:

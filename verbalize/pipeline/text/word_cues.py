@@ -23,7 +23,8 @@ def _any(*phrases: str) -> str:
 
 _NOT_SUPERLATIVE = "|".join(sorted(NOT_SUPERLATIVE))
 _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
-    ("second", _any("second", r"2nd", r"ranks? #2", r"rank(?:ed)? (?:#|no\. ?|number )?2", r"runner[- ]up", r"number[- ]two", r"no\. ?2", r"#2", "silver", "one (?:rung|step|notch|place) "
+    ("second", _any(r"second(?!\s+(?:half|clause|sentence|part|line|paragraph|time|look|thought|glance|film|movie|"
+                    r"(?:word|token|term) (?:of|in) the (?:review|text|sentence)))", r"2nd", r"ranks? #2", r"rank(?:ed)? (?:#|no\. ?|number )?2", r"runner[- ]up", r"number[- ]two", r"no\. ?2", r"#2", "silver", "one (?:rung|step|notch|place) "
                     "(?:below|beneath|under|behind|down from) the top",
                     r"next[- ](?:most|in line|in importance|strongest|biggest|highest|heaviest|largest)", "trails? only",
                     "only (?:surpassed|outranked|beaten|topped|exceeded|outdone|eclipsed|bested|outscored) by",
@@ -136,7 +137,8 @@ text in a clause could be the word the clause is about."""
 _AFTER_WORD = frozenset("in of on at to for by from with that which who is was has had and or".split())
 """What follows 'word' as grammar, not as a name: "the leading word in the attribution", "the word with the most
 weight"."""
-_SKIP_CUES = re.compile(r"\bthan\b|\b(?:if|whether|might|may|could|would)\b|\?|\bpenultimate\b|"
+_SKIP_CUES = re.compile(r"\b(?:slightly|a bit|a little|marginally|somewhat|well|far|clearly)\s+(?:ahead|above|more|less|higher|"
+                        r"lower|stronger|weaker|bigger|smaller|larger)\b|\bthan\b|\b(?:if|whether|might|may|could|would)\b|\?|\bpenultimate\b|"
                         r"\bsecond[- ](?:to[- ]last|lowest|least|smallest|weakest|from (?:the )?(?:bottom|end))\b|"
                         r"\b(?:third|fourth|fifth|sixth|3rd|4th|5th|6th)\b|"
                         r"\b(?:one of|(?<!chief )(?<!first )(?<!foremost )(?<!top )(?:among|amongst))\s+the\s+(?!least\b|lowest\b|weakest\b|smallest\b)", re.I)
@@ -234,7 +236,7 @@ _THAN_ALL = re.compile(
 """A comparison with every other word is a rank: "contributes more than any other word" (top), "weighs less than all
 the others" (least); "... except 'mess'" is a second place, left unread."""
 _MOST_NEG = re.compile(r"\b(?:most|largest|biggest|strongest|highest|greatest) negative (?:score|attribution|weight|value|"
-                       r"contribution)|\b(?:most|largest|biggest|strongest|greatest) (?:negative|against)\b"
+                       r"contribution)|\bmost negative (?:word|token|term)\b|\b(?:most|largest|biggest|strongest|greatest) (?:negative|against)\b"
                        r"(?!\s+(?:contributor|signal|cue|driver|evidence|indicator|word|token|term|feature|predictor|sentiment|"
                        r"class|label|prediction)s?\b)", re.I)
 """"The most negative score": the lowest signed score, not the top one ("the strongest negative contributor" is the

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 # Rules and thresholds: bench/verifier/README.md, "Text (token attributions)".
 
+CONNECTIVES = frozenset("and or which that who it then also".split())
+"""Words a bare-word pattern must not take for the word it is about ("'first' is a position word and carries no weight")."""
 _ROLE = (r"(?:word|token|term|adjective|adverb|noun|verb|intensifier|negation|negator|conjunction|connective|qualifier|modifier|"
          r"booster|amplifier|(?:contrast|discourse) marker|contrastive conjunction|sentiment word|opinion word)")
 """What an explanation calls a word before naming it: "the intensifier total", "the contrast marker but"."""
@@ -270,7 +272,8 @@ def cited_lists(text: str, spans: Sequence[tuple[int, int]]) -> list[list[tuple[
 MORE_WORDS = {"more", "larger", "bigger", "greater", "higher", "stronger", "heavier", "weightier"}
 
 
-SUBSET = re.compile(r"\b(?:among|amongst|of)\s+(?:all\s+)?(?:the\s+|those\s+|these\s+)?(?:positive|negative|remaining|"
+SUBSET = re.compile(r"\b(?:among|amongst|of)\s+(?:all\s+)?(?:the|those|these)\s+(?:two|three|four|five|six|\d+)\b|"
+                    r"\b(?:among|amongst|of)\s+(?:all\s+)?(?:the\s+|those\s+|these\s+)?(?:positive|negative|remaining|"
                      r"other|neutral|sentiment|content|negated|non-zero|\w+ly)\b[\w\s-]{0,20}?\b(?:words|tokens|ones|cues|"
                      r"signals)\b", re.I)
 """A rank within a subset of the words ("the weakest among the positive words", "of the remaining words, X matters

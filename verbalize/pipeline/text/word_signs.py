@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from verbalize.core.types import Claim
 from verbalize.pipeline.text.attribution import NEGATION, Attribution
-from verbalize.pipeline.text.word_patterns import PAT_HAS, PAT_NOUN, PAT_X, PAT_X2
+from verbalize.pipeline.text.word_patterns import CONNECTIVES, PAT_HAS, PAT_NOUN, PAT_X, PAT_X2
 from verbalize.pipeline.text.word_rules import scores_of
 
 _PUSH = re.compile(
@@ -34,7 +34,7 @@ def push_claims(text: str, att: Attribution, labels: Sequence[str], label: str |
     for m in _PUSH.finditer(text):
         target = lowered.get(m.group("l").casefold())
         xs = scores_of(att, m.group("x"))
-        if target is None or not xs or m.group("x").casefold() in lowered:
+        if target is None or not xs or m.group("x").casefold() in lowered.keys() | CONNECTIVES:
             continue
         direction = (m.group("dir") or m.group("dir2") or "for").lower()
         against = direction in ("against", "away from") or m.group("opp") is not None
