@@ -46,6 +46,13 @@ def statuses(text: str, name: str = "chelsea") -> list[str]:
     ("The network is roughly eighty-five percent confident that this is an espresso.", "coffee", True),
     ("The segmented object covers about a third of the image.", "chelsea", False),
     ("The segmented object covers about a third of the image.", "grace_hopper_eigencam", True),
+    # hand-written probes in VLM, assistant and report styles
+    ("p(label | segment only) = 0.84.", "chelsea", True), ("p(label | segment only) = 0.64.", "chelsea", False),
+    ("If you blank out the cat, the model loses its confidence.", "chelsea", True),
+    ("With the cup masked, p(espresso) holds steady.", "coffee", False),
+    ("The lower-right cell gets the least attention.", "coffee", True), ("The centre gets the least attention.", "coffee", False),
+    ("The model is > 0.8 confident it's looking at espresso.", "coffee", True),
+    ("The model is > 0.9 confident it's looking at espresso.", "coffee", False),
 ])
 def test_issue_sentences(text: str, name: str, want: bool) -> None:
     got = statuses(text, name)

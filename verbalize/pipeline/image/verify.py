@@ -83,9 +83,9 @@ _AREA = re.compile(r"\b(covers?|covering|fills?|filling|occup\w+|takes? up|area|
                    r"frame|photo)\b", re.I)
 _PROBABILITY = re.compile(r"\b(probab\w*|confiden\w*|sure|certain|likely|chance|predict\w*|gets?|gives?|yields?|"
                           r"receives?|scores?|assigns?|keeps?|leaves?)\b", re.I)
-_ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|isolat\w+ (?:the|its)\b|nothing (?:but|except)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
+_ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|(?:segment|object|mask|region) only\b|isolat\w+ (?:the|its)\b|nothing (?:but|except)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
                    r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
-_REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
+_REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
                       r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
 _PRED = re.compile(r"\b(according to the (?:model|classifier|network)|conclud\w+|settles? on|settled on|verdict|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
                    r"answer)|best guess|answer|thinks?|labels?|labelled|decides?|comes? out on top|identif\w+|"
@@ -103,14 +103,15 @@ _CITATION = re.compile(r"\s*[\[(]\s*([a-z][a-z0-9_]*)\s*[\])]")
 _CHANGE = [  # (pattern, rule name, test on (p, p_after), threshold in words)
     (re.compile(r"\b(barely|hardly|only slightly|slightly|essentially unchanged|practically unchanged|"
                 r"almost unchanged|(?:almost|practically|virtually|largely) untouched)\b", re.I), "barely", lambda p, a: abs(a - p) < 0.05, "|Δ| < 0.05"),
-    (re.compile(r"\b(stays?|remains?|roughly unchanged|largely unchanged|does little|do little|keeps?\b[^.;]{0,50}?\b(?:about|"
+    (re.compile(r"\b(stays?|remains?|holds? (?:steady|firm|up)|held (?:steady|firm|up)|roughly unchanged|largely unchanged|does little|do little|keeps?\b[^.;]{0,50}?\b(?:about|"
                 r"roughly|more or less|much|largely|essentially) the same|(?:more or less|roughly|about) where it was|change\w*(?:\s+[\w']+){0,4}\s+much)\b",
                 re.I), "stays", lambda p, a: abs(a - p) < 0.10, "|Δ| < 0.10"),
     (re.compile(r"\b(collaps\w*|plummet\w*|sharply|drastically|dramatically|steeply|crash\w*|wipes? out|wiped out|"
                 r"destroys?|destroyed)\b", re.I), "collapses",
      lambda p, a: a - p <= -0.30 or a < 0.5 * p, "Δ ≤ −0.30 or p_after < p/2"),
     (re.compile(r"\b(lower(?:s|ed|ing)?(?! (?:left|right|centre|center|part|half|row|third))|drops?|dropped|falls?|fell|"
-                r"reduc\w*|decreas\w*|less (?:sure|confident|certain|likely)|declin\w*)\b", re.I), "lowers",
+                r"reduc\w*|decreas\w*|less (?:sure|confident|certain|likely)|declin\w*|loses? (?:its |much of its )?confidence)\b", re.I),
+     "lowers",
      lambda p, a: a - p < -0.02, "Δ < −0.02"),
     (re.compile(r"\b(rais\w*|rises?|rose|increas\w*|boost\w*|jumps?|lifts?|lifted|more (?:sure|confident|certain|likely))\b",
                 re.I),
@@ -136,6 +137,13 @@ for _cw, _ci in {"left": 0, "right": 2}.items():
 _CELLS["middle row"] = _CELLS["middle horizontal band"] = _CELLS["middle band"] = {(1, c) for c in range(3)}
 _CELLS["centre column"] = _CELLS["middle column"] = _CELLS["center column"] = {(r, 1) for r in range(3)}
 _CELLS["middle"] = _CELLS["centre"]
+_PEERS = {1: [{(r, c)} for r in range(3) for c in range(3)],
+          3: [{(r, c) for c in range(3)} for r in range(3)] + [{(r, c) for r in range(3)} for c in range(3)]}
+"""The places a cell or a band is compared with when a sentence calls it the least salient."""
+_LEAST_SALIENT = re.compile(r"\b(?:least|lowest|weakest|faintest|smallest|coolest|dimmest)\b[^.;]{0,30}\b(?:attention|saliency|"
+                            r"heat|evidence|activation|importance|weight|share)\b|\b(?:least|lowest|weakest|faintest|coolest|"
+                            r"dimmest) (?:salient|attended|activated)\b", re.I)
+"""A sentence that names the weakest place of the saliency grid, not the strongest."""
 _LOCATION = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, _CELLS), key=len, reverse=True)) + r")(?![\w-])",
                        re.I)
 
@@ -472,8 +480,15 @@ class _Checker:
                 continue
             cells = _CELLS[m.group(1).lower()]
             share = sum(self.f.saliency_grid[r][c] for r, c in cells)
-            ok = region in cells or share >= 0.4
             neg = self._negated(s, 0, m.start())
+            if _LEAST_SALIENT.search(s):  # "the lower-right cell gets the least attention": the weakest place
+                peers = [sum(self.f.saliency_grid[r][c] for r, c in group) for group in _PEERS[len(cells)]]
+                self.add(s0 + m.start(), s0 + m.end(), "location", (share <= min(peers) + 1e-9) != neg,
+                         f"{share:.0%} of the positive saliency there; the least of any such place is {min(peers):.0%} "
+                         "(right when it holds the least)" + ("; negated" if neg else ""),
+                         subject=m.group(1), fact=f"share there = {share:.4g}; least = {min(peers):.4g}")
+                continue
+            ok = region in cells or share >= 0.4
             self.add(s0 + m.start(), s0 + m.end(), "location", ok != neg,
                      f"{share:.0%} of the positive saliency there; most is in the {self.f.saliency_region} "
                      "(right when it holds the region or ≥ 40%)" + ("; negated" if neg else ""),
