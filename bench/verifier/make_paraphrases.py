@@ -860,6 +860,7 @@ def main() -> None:
     import round9  # round 9: text in assistant and report styles by a blind writer, before round 9's rules
     import round10  # round 10: text ranks and strengths in several LLMs' voices by a blind writer
     import round11  # round 11: long discursive and short technical text by two blind writers
+    import round12  # round 12: friendly and structured text, and image sentences, by three blind writers
 
     hand_items = [("image", *h) for h in hand.IMAGE] + [("text", *h) for h in hand.TEXT]
     records = []
@@ -882,6 +883,7 @@ def main() -> None:
     records += [dict(r, round=9) for r in round9.generate(seen)]  # round 9: after round 8's held-out run
     records += [dict(r, round=10) for r in round10.generate(seen)]  # round 10: after round 9's held-out run
     records += [dict(r, round=11) for r in round11.generate(seen)]  # round 11: after round 10's held-out run
+    records += [dict(r, round=12) for r in round12.generate(seen)]  # round 12: after round 11's held-out run
 
     counters: Counter[str] = Counter()
     for r in records:
