@@ -53,6 +53,14 @@ def statuses(text: str, name: str = "chelsea") -> list[str]:
     ("The lower-right cell gets the least attention.", "coffee", True), ("The centre gets the least attention.", "coffee", False),
     ("The model is > 0.8 confident it's looking at espresso.", "coffee", True),
     ("The model is > 0.9 confident it's looking at espresso.", "coffee", False),
+    # round 12 (dev half): a verb with its particle is no class, 'reads X as', 'doesn't pick X as', the object alone
+    ("Tiger cat picks up around 8% of the probability.", "chelsea", True),
+    ("The network reads the cat as a tiger cat.", "chelsea", False),
+    ("The model doesn't pick Egyptian cat as its top class.", "chelsea", False),
+    ("The prediction is not driven by the segmented object.", "chelsea", False),
+    ("The prediction is driven by the segmented object.", "chelsea", True),
+    ("Nearly all of the heat lands on the cat.", "chelsea", False),
+    ("The most salient cell is the lower-centre one.", "chelsea", False), ("Focus: object > background.", "chelsea", True),
 ])
 def test_issue_sentences(text: str, name: str, want: bool) -> None:
     got = statuses(text, name)
@@ -274,6 +282,15 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("Attribution(mess) > attribution(total).", True), ("total > but in attribution.", False),
     ("score(not) < 0.", True), ("score(but) < 0.", False), ("Sign of mess: positive.", True),
     ("p(negative) > 0.5.", True), ("p(negative) < 0.5.", False),
+    # round 12 (dev half): ', so …' is a clause; 'nothing more' is no zero; a participle comparison; 'not neutral';
+    # 'took this as'; two scores in brackets in their words' order; a colon for 'is'
+    ("The word 'total' made no difference whatsoever, so you could remove it and nothing would change.", False),
+    ("You can think of 'total' as a gentle nudge towards the negative side, nothing more.", True),
+    ("Think of 'total' as the heavier weight on the scale, outweighing 'mess'.", False),
+    ("Note: 'service' is not neutral, and removing it would shift the prediction.", False),
+    ("It looks like the model took this one as a positive review.", False),
+    ("'mess' outweighs 'but' (0.32 vs 0.21).", True), ("'mess' outweighs 'but' (0.21 vs 0.32).", False),
+    ("Second most important token: `not`, right behind `mess`.", False), ("Second most important token: `but`.", True),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

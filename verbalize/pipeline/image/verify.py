@@ -77,7 +77,7 @@ _NEGATION = re.compile(r"\b(?:not|never|no longer|n't)\b|\w+n't\b", re.I)
 
 _FACT_AUC = re.compile(r"\b(deletion|insertion)\b", re.I)
 _AUC = re.compile(r"\b(auc|area under|curve)\b", re.I)
-_SALIENCY = re.compile(r"\b(saliency|salient (?:cell|part|region|area)|attention|attribution|evidence|heat ?map|"
+_SALIENCY = re.compile(r"\b(saliency|salient (?:cell|part|region|area)|attention|attribution|evidence|heat ?map|heat|"
                        r"hot ?spot|highlight\w*|grid)\b", re.I)
 _AREA = re.compile(r"\b(covers?|covering|fills?|filling|occup\w+|takes? up|area|size)\b|\bof the (?:image|picture|"
                    r"frame|photo)\b", re.I)
@@ -87,7 +87,8 @@ _ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|(?:segment|object|mask|
                    r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
 _REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
                       r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
-_PRED = re.compile(r"\b(according to the (?:model|classifier|network)|conclud\w+|settles? on|settled on|verdict|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
+_PRED = re.compile(r"\b((?:reads?|takes?|took|treats?|treated|interprets?|interpreted|views?|viewed|pegs?|pegged|picks?|picked)"
+                   r"\b(?=[^.;]{0,40}\bas\b)|chooses?|chose|goes with|went with|opts? for|according to the (?:model|classifier|network)|conclud\w+|settles? on|settled on|verdict|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
                    r"answer)|best guess|answer|thinks?|labels?|labelled|decides?|comes? out on top|identif\w+|"
                    r"recogni[sz]\w*|sees?|output)\b", re.I)
 _RUNNER = re.compile(r"\b(runner-up|runner up|second(?: choice| most likely| guess| place| best)?|next most likely|"
@@ -97,7 +98,12 @@ _POSSIBLE = re.compile(r"\b(?:might|could|may)(?: also)? be\b|\balternatives?\b|
 _BACKGROUND = re.compile(r"\b(background|surroundings|backdrop|scenery|surrounding (?!the\b|it\b|them\b)\w+|(?<=\w )around (?:it|them))\b",
                          re.I)
 _OUTSIDE = re.compile(r"\b(background|surroundings|backdrop|outside (?:the|of the) (?:object|segment|mask))\b", re.I)
-_VERSUS = re.compile(r"\b(rather than|more than|than|instead of)\b|,?\s\bnot\b", re.I)
+_OBJECT_DRIVES = re.compile(r"\b(?:driven|dominated|carried) (?:mostly |mainly |largely )?by|\b(?:rel(?:ies|y|ied|ying)|rests?|"
+                            r"depends?|focus(?:es|ed)?|concentrates?) (?:mostly |mainly |largely )?on|\bcomes? (?:mostly |mainly )?"
+                            r"from", re.I)
+_OBJECT_DRIVES = re.compile(r"(?:" + _OBJECT_DRIVES.pattern + r")\s+(?:the\s+)?(?:segmented\s+)?(?P<o>object|segment|foreground|mask)\b", re.I)
+"""What drives the prediction, when a sentence names only the object: "is not driven by the segmented object"."""
+_VERSUS = re.compile(r"\b(rather than|more than|than|instead of)\b|,?\s\bnot\b|\s>\s?", re.I)
 _CITATION = re.compile(r"\s*[\[(]\s*([a-z][a-z0-9_]*)\s*[\])]")
 
 _CHANGE = [  # (pattern, rule name, test on (p, p_after), threshold in words)
@@ -125,7 +131,8 @@ for _r, _row in enumerate(GRID_WORDS):
 for _rw, _ri in {"upper": 0, "top": 0, "lower": 2, "bottom": 2}.items():
     for _cw, _ci in {"left": 0, "right": 2}.items():
         _CELLS[f"{_rw} {_cw}"] = _CELLS[f"{_rw}-{_cw}"] = {(_ri, _ci)}
-    _CELLS[f"{_rw} centre"] = _CELLS[f"{_rw} center"] = _CELLS[f"{_rw} middle"] = {(_ri, 1)}
+    for _mid in ("centre", "center", "middle"):
+        _CELLS[f"{_rw} {_mid}"] = _CELLS[f"{_rw}-{_mid}"] = {(_ri, 1)}
     for _suffix in (" half", " part", " third", " row", " band", " edge", " strip", " portion"):
         _CELLS[f"{_rw}{_suffix}"] = {(_ri, c) for c in range(3)}
     if _rw in ("top", "bottom"):
@@ -199,6 +206,8 @@ def _mentions(sentence: str, f: FactSheet, names: Sequence[str]) -> list[_Mentio
         quoted = m.start() > 0 and sentence[m.start() - 1] in "\"'“‘«"
         if name in GENERIC_NAMES and name not in ranked and not quoted:
             continue
+        if not quoted and re.match(r"\s+(?:up|out|off|over|into|away|apart)\b", sentence[m.end():], re.I):
+            continue  # "picks up 17%": a verb with its particle, not the class 'pick'
         out.append(_Mention(name, m.start(), m.end()))
     return out
 
@@ -243,6 +252,12 @@ class _Checker:
         self.labels(s0, s, mentions)
         if background:
             self.object_vs_background(s0, s, background)
+        elif (drives := _OBJECT_DRIVES.search(s)) is not None:  # "the prediction is (not) driven by the segmented object"
+            neg = self._negated(s, 0, drives.start())
+            share = self.f.saliency_in_segment
+            self.add(s0 + drives.start("o"), s0 + drives.end("o"), "object_vs_background", (share > 0.5) != neg,
+                     f"{share:.0%} of the positive saliency is in the segment; driven by the object means > 50%"
+                     + ("; negated" if neg else ""), subject="the object", fact=f"saliency_in_segment = {share:.4g}")
         for c0, c1 in clauses:
             self.change(s0, s, c0, c1, has_number=any(c0 <= q.start < c1 for q in qs))
         self.locations(s0, s, qs)

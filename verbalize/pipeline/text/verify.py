@@ -39,6 +39,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from verbalize.core.claims import (
+    NUM,
     NUMBER,
     Number,
     decimals,
@@ -77,7 +78,8 @@ _SIGN = re.compile(r"\b(positive(?:ly)?|negative(?:ly)?|(?:speaks?|points?|count
                    re.I)
 _SCORE_NOUN = re.compile(r"\s*(score|scores|value|values|attribution|attributions|importance|weight|weights|"
                          r"contribution|contributions|impact|influence|effect)\b", re.I)
-_PREDICTION = re.compile(r"\b(according to the (?:model|classifier)|decides?|conclud\w*|predict\w*|classif\w*|labell?ed|labels|calls|rates|rated|judges|judged|reads|verdict|deems|considers|says|finds|thinks|sees|categori[sz]\w*|the label|the prediction|"
+_PREDICTION = re.compile(r"\b((?:took|takes|treat(?:s|ed)?|view(?:s|ed)?|interpret(?:s|ed)?|flag(?:s|ged)?|mark(?:s|ed)?|saw|"
+                         r"pegs|pegged|sorts|sorted)\b(?=[^.;]{0,40}\bas\b)|according to the (?:model|classifier)|decides?|conclud\w*|predict\w*|classif\w*|labell?ed|labels|calls|rates|rated|judges|judged|reads|verdict|deems|considers|says|finds|thinks|sees|categori[sz]\w*|the label|the prediction|"
                          r"the output|decided|decision)\b", re.I)
 
 def _clauses(text: str, a: int, b: int) -> list[tuple[int, int]]:
@@ -246,6 +248,11 @@ def _number_claims(text: str, sentences: list[tuple[int, int]], citations: list[
             before = [u for u in in_sentence if u[0].end <= start]
             after = [u for u in in_sentence if u[0].start >= end]
             owner = before[-1] if before else (after[0] if after else None)
+            pair = next((p for p in _PAIR.finditer(text, s0, s1) if p.start(1) <= start < p.end(2)), None)
+            if pair is not None and len(before) >= 2:  # "'a' outweighs 'b' (0.15 vs 0.11)": each number in its word's order
+                first = [u for u in before if u[0].end <= pair.start()]
+                if len(first) >= 2:
+                    owner = first[-2] if start < pair.end(1) else first[-1]
             if owner is not None:
                 values = list(dict.fromkeys(float(att.scores[i]) for place in owner[1] for i in place))
                 hedged = next((q for q in quantities(text, max(s0, start - 20), end) if q.end == end and q.relation != "exact"),
@@ -263,6 +270,8 @@ def _number_claims(text: str, sentences: list[tuple[int, int]], citations: list[
     return claims
 
 
+_PAIR = re.compile(rf"\(\s*({NUM})\s*(?:vs\.?|versus|v\.|and|/|,|to)\s*({NUM})\s*\)", re.I)
+"""Two scores in brackets after two named words: "(0.15 vs 0.11)"."""
 _FACT_ID = re.compile(r"\s*\)?\s*\[\s*s(\d{1,6})\s*\]")
 """The fact id the feldhus_instruct prompt (v2) asks for after a quoted score: "'mess' (0.32) [s12]"."""
 

@@ -37,7 +37,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
                    rf"most (?:{'|'.join(sorted(LOW_IMPORTANCE))})",
                    "(?:trails?|trailing|behind|below) (?:all|every|everything|the (?:rest|pack|field|others))")),
     ("none", _any(r"no (?:real )?(?:bearing|effect|influence|impact|role|part|weight|attribution|importance|say|"
-                  r"contribution|sway|pull|signal|relevance)", "nothing", "zero", r"ignor\w+", r"disregard\w*", r"overlook\w*",
+                  r"contribution|sway|pull|signal|relevance)", "nothing(?! (?:more|else|less|but|short))", "zero", r"ignor\w+", r"disregard\w*", r"overlook\w*",
                   "irrelevant", "neutral", "inert", "no (?:real )?difference", "zero weight", "indifferent", "null", "dead weight", "unchanged", "untouched", "unaffected",
                   r"(?:not|\w*n't) (?:use|used|matter|count|register|factor|move the needle|make a difference)",
                   r"no (?:attention|credit|heed|notice|weight at all)")),
@@ -262,6 +262,7 @@ def _cue_blanked(rest: str, kind: str) -> str:
     return cue.sub(lambda m: " " * len(m.group(0)), rest)
 
 
-_CUE_CLAUSE = re.compile(r";|,\s+(?:while|whereas|but|and|since|because|given that|although|though|even though)\s|"
+_CUE_CLAUSE = re.compile(r";|,\s+(?:while|whereas|but|and|so(?! to speak| far\b| much\b)|since|because|given that|although|though|"
+                         r"even though)\s|"
                          r"\s(?:but|whereas|while|because|since)\s|\s[—–]\s", re.I)
 _NEGATION_ANY = re.compile(rf"\b(?:not\b{NOT_IDIOM}|never|no(?!\.\s*\d)|n't|neither|nor)\b|n't\b", re.I)

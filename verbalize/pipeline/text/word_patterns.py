@@ -30,6 +30,8 @@ PAT_BIG = r"(?:highest|largest|biggest|greatest|strongest|top)"
 _WEIGHS = (r"\b(?:weighs|weighed|weights|weighted|values|valued|rates|rated|ranks|ranked|favou?rs|favou?red|"
            r"prioriti[sz]es|prioriti[sz]ed|emphasi[sz]es|emphasi[sz]ed|counts|counted)")
 _SMALL = r"(?:lowest|smallest|weakest|least)"
+_QX = r"(?:\*\*|[\"'“‘»`])(?P<x>[^\s\"'“”‘’»«`,.;:!?()*]+)(?:\*\*|[\"'”’«`])"
+"""A quoted or bold word (a frame that reaches far for its verb must not take any bare word for X)."""
 _DEGREE = (r"(?:clearly|far|easily|much|slightly|comfortably|also|still|narrowly|significantly|substantially|considerably|"
            r"greatly|marginally|well|just|decisively|handily)")
 """An adverb between a word and its comparison verb ("X clearly outweighs Y")."""
@@ -43,14 +45,14 @@ _ON_WHAT = r"(?: on (?:the )?(?:outcome|prediction|model|decision|classifier|out
 _SIZE_WEAK = r"small|weak|slight|modest|low|minor|tiny|marginal|limited"
 _SIZE_STRONG = r"large|strong|big|high|substantial|sizable|sizeable|considerable"
 FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
-    ("second", rf"\bsecond[- ](?:most {PAT_IMP}|{PAT_BIG}(?:[- ]scoring)?|strongest){PAT_NOUN}{_WHERE}\s+{_COPULA}\s+{PAT_X}"),
+    ("second", rf"\bsecond[- ](?:most {PAT_IMP}|{PAT_BIG}(?:[- ]scoring)?|strongest){PAT_NOUN}{_WHERE}(?:\s+{_COPULA}\s+|\s*:\s*){PAT_X}"),
     ("second", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was|ranks|ranked|comes|came|places|placed|follows)\s+(?:ranked\s+)?(?:in\s+)?(?:the\s+)?"
                rf"(?:second[- ]most {PAT_IMP}|second(?:[- ]{PAT_BIG}(?:[- ]scoring)?)?|runner-up|next most {PAT_IMP})\b"),
     ("second", rf"{PAT_X}{PAT_NOUN}\s+{PAT_HAS} the second[- ]{PAT_BIG} {PAT_SCORE}"),
     ("second", rf"{PAT_X}{PAT_NOUN}\s+(?:takes|took|is in|was in|holds|comes in) second place"),
     ("second", rf"\bsecond[- ](?:{PAT_BIG}|most {PAT_IMP})(?:[- ]scoring)? (?:word|token)\s+(?:is|was)\s+{PAT_X}"),
     ("second", rf"\b(?:runner-up among the words|second place among the words) (?:is|was)\s+{PAT_X}"),
-    ("least", rf"\bleast {PAT_IMP}{PAT_NOUN}{_WHERE}\s+{_COPULA}\s+{PAT_X}"),
+    ("least", rf"\bleast {PAT_IMP}{PAT_NOUN}{_WHERE}(?:\s+{_COPULA}\s+|\s*:\s*){PAT_X}"),
     ("least", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was|ranks?)\s+(?:the|one of the|among the)\s+least {PAT_IMP}"),
     ("least", rf"{PAT_X}{PAT_NOUN}\s+(?:matters?|counts?|contributes?) (?:the )?least\b"),
     ("least", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was)\s+(?:the|one of the|among the)\s+(?:least (?!{PAT_IMP})\w+|weakest|"
@@ -60,7 +62,7 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
     ("least", rf"{PAT_X}{PAT_NOUN}\s+{PAT_HAS} (?:the|one of the) {_SMALL} (?:absolute )?(?:{PAT_SCORE}|influence|impact|effect)s?"),
     ("least", rf"\b(?:word|token) with the {_SMALL} (?:absolute )?{PAT_SCORE} (?:is|was)\s+{PAT_X}"),
     ("top", rf"(?<!second )(?<!second-)(?<!least )\b(?:most {PAT_IMP}|strongest|highest-scoring|top|key|decisive)"
-            rf"{PAT_NOUN}{_WHERE}\s+{_COPULA}\s+{PAT_X}"),
+            rf"{PAT_NOUN}{_WHERE}(?:\s+{_COPULA}\s+|\s*:\s*){PAT_X}"),
     ("top", rf"\bthe (?:word|token) that (?:matters|counts|contributes) most (?:is|was)\s+{PAT_X}"),
     ("top", rf"\b(?:word|token) with the {PAT_BIG} {PAT_SCORE} (?:is|was)\s+{PAT_X}"),
     ("top", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was)\s+the\s+(?:single\s+)?(?:most {PAT_IMP}|strongest|highest-scoring|top|key)\b"
@@ -201,6 +203,13 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
             rf"(?:any|every|all) (?:of the )?other (?:words?|tokens?)"),
     ("top", rf"\b(?:nothing|no (?:other )?(?:word|token))\s+(?:weighs|matters|counts|contributes|scores)\s+more(?: [^,.;:!?]{{0,40}}?)?"
             rf" than\s+{PAT_X}"),
+    # a comparison in a participle after the word's clause ("Think of 'terrible' as the heavier weight, outweighing 'but'")
+    ("more", rf"{_QX}[^.;:!?]{{0,60}}?,\s+(?:{_DEGREE}\s+)?(?:outweighing|outranking|outscoring|overshadowing|eclipsing|dwarfing|"
+             rf"trumping|beating)\s+(?:even\s+)?(?:the (?:word|token)\s+)?{PAT_Y}"),
+    ("less", rf"{_QX}[^.;:!?]{{0,60}}?,\s+(?:trailing|lagging behind|outweighed by|outranked by|overshadowed by|eclipsed by)\s+"
+             rf"(?:the (?:word|token)\s+)?{PAT_Y}"),
+    # "X is not neutral": some influence
+    ("some", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was)\s+(?:not|n't|never|far from|anything but)\s+(?:neutral|irrelevant|ignored|inert)\b"),
     # symbolic comparisons and signs, as notebooks write them: "boring > jokes", "attribution(great) > attribution(easily)",
     # "score(not) < 0", "sign of clean: negative"
     ("more", rf"(?:\b{PAT_SCORE}\s*\(\s*)?{PAT_X}\s*\)?\s*>\s*(?:{PAT_SCORE}\s*\(\s*)?{PAT_Y}"),

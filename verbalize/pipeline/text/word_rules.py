@@ -46,6 +46,8 @@ def judge(kind: str, x: str, xs: list[float], st: Stats) -> tuple[bool, str]:
         return any(v < 0 and v <= 0.5 * st.min_neg for v in xs), f"strong: ≤ half the most negative {st.min_neg:.4g}"
     if kind == "none":
         return any(abs(v) < 0.005 for v in xs), "no influence: |score| < 0.005"
+    if kind == "some":
+        return any(abs(v) >= 0.005 for v in xs), "some influence: |score| ≥ 0.005"
     if kind == "minor":
         return (any(abs(v) < 0.5 * st.max_abs for v in xs),
                 f"barely matters: |score| below half the largest |score| {st.max_abs:.4g}")
