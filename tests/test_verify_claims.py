@@ -61,6 +61,20 @@ def statuses(text: str, name: str = "chelsea") -> list[str]:
     ("The prediction is driven by the segmented object.", "chelsea", True),
     ("Nearly all of the heat lands on the cat.", "chelsea", False),
     ("The most salient cell is the lower-centre one.", "chelsea", False), ("Focus: object > background.", "chelsea", True),
+    # hand-written true probes that raised false alarms: a clause per class, 'outside the person', AUC sentences
+    # are no removal, little saliency, places together, 'from X to Y'
+    ("Bow tie is the runner-up at 17%, with suit close behind at 13%.", "grace_hopper", True),
+    ("Bow tie is the runner-up at 17%, with suit close behind at 23%.", "grace_hopper", False),
+    ("Only about a third of the saliency falls outside the person.", "grace_hopper", True),
+    ("Only about a tenth of the saliency falls outside the person.", "grace_hopper", False),
+    ("The insertion AUC of 0.07 is only slightly above the deletion AUC of 0.05.", "grace_hopper", True),
+    ("The top-right corner is nearly dark, with under 2% of the saliency.", "motorcycle", True),
+    ("The centre cell is nearly dark.", "motorcycle", False),
+    ("Isolating the scooter cuts the moped probability from 47% to 19%.", "motorcycle", True),
+    ("Isolating the scooter cuts the moped probability from 57% to 19%.", "motorcycle", False),
+    ("The centre and middle-left cells together hold over 60% of the heat.", "china_eigencam", True),
+    ("The centre and middle-left cells together hold under 40% of the heat.", "china_eigencam", False),
+    ("The object covers only about a fifth of the image yet draws most of the attention.", "china_eigencam", True),
 ])
 def test_issue_sentences(text: str, name: str, want: bool) -> None:
     got = statuses(text, name)

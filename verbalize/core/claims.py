@@ -94,6 +94,7 @@ FRACTIONS: dict[str, tuple[float, float, str]] = {
     "a third": (0.28, 0.38, "0.28–0.38"),
     "a quarter": (0.20, 0.30, "0.20–0.30"),
     "a fifth": (0.15, 0.25, "0.15–0.25"),
+    "a tenth": (0.05, 0.15, "0.05–0.15"),
     "two thirds": (0.62, 0.72, "0.62–0.72"),
     "three quarters": (0.70, 0.80, "0.70–0.80"),
     "four fifths": (0.75, 0.85, "0.75–0.85"),
@@ -105,7 +106,7 @@ FRACTIONS: dict[str, tuple[float, float, str]] = {
 }
 _FRACTION_WORDS = {
     "half": "half", "one half": "half", "a half": "half", "a third": "a third", "one third": "a third",
-    "a quarter": "a quarter", "one quarter": "a quarter", "a fifth": "a fifth", "one fifth": "a fifth",
+    "a quarter": "a quarter", "one quarter": "a quarter", "a fifth": "a fifth", "one fifth": "a fifth", "a tenth": "a tenth", "one tenth": "a tenth",
     "two thirds": "two thirds", "two-thirds": "two thirds", "three quarters": "three quarters",
     "three-quarters": "three quarters", "four fifths": "four fifths", "four-fifths": "four fifths",
     "most": "most", "the majority": "most", "the bulk": "most", "nearly all": "nearly all",

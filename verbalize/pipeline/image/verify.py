@@ -72,12 +72,14 @@ GENERIC_NAMES = {"mask", "screen", "monitor", "window screen", "switch", "plate"
                  "menu", "grid"}
 """Class names that are also words of an explanation ("the object mask"): read only when ranked or quoted."""
 
-_CLAUSE = re.compile(r";|,\s+(?:and|which|while|but|whereas)\s|\s(?:but|whereas|while)\s", re.I)
+_CLAUSE = re.compile(r";|,\s+(?:and|which|while|but|whereas|then|with|followed by|ahead of|yet)\s|\s(?:but|whereas|while|yet)\s",
+                     re.I)
 _NEGATION = re.compile(r"\b(?:not|never|no longer|n't)\b|\w+n't\b", re.I)
 
 _FACT_AUC = re.compile(r"\b(deletion|insertion)\b", re.I)
 _AUC = re.compile(r"\b(auc|area under|curve)\b", re.I)
-_SALIENCY = re.compile(r"\b(saliency|salient (?:cell|part|region|area)|attention|attribution|evidence|heat ?map|heat|"
+_SALIENCY = re.compile(r"\b(saliency|salient (?:cell|part|region|area)|attention|attribution|evidence|heat ?map|heat|activations?|"
+                       r"relevance|"
                        r"hot ?spot|highlight\w*|grid)\b", re.I)
 _AREA = re.compile(r"\b(covers?|covering|fills?|filling|occup\w+|takes? up|area|size)\b|\bof the (?:image|picture|"
                    r"frame|photo)\b", re.I)
@@ -85,7 +87,7 @@ _PROBABILITY = re.compile(r"\b(probab\w*|confiden\w*|sure|certain|likely|chance|
                           r"receives?|scores?|assigns?|keeps?|leaves?)\b", re.I)
 _ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|(?:segment|object|mask|region) only\b|isolat\w+ (?:the|its)\b|nothing (?:but|except)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
                    r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
-_REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
+_REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet(?!ion\b)\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
                       r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
 _PRED = re.compile(r"\b((?:reads?|takes?|took|treats?|treated|interprets?|interpreted|views?|viewed|pegs?|pegged|picks?|picked)"
                    r"\b(?=[^.;]{0,40}\bas\b)|chooses?|chose|goes with|went with|opts? for|according to the (?:model|classifier|network)|conclud\w+|settles? on|settled on|verdict|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
@@ -97,7 +99,7 @@ _POSSIBLE = re.compile(r"\b(?:might|could|may)(?: also)? be\b|\balternatives?\b|
                        r"\b(?:also )?consider(?:s|ed)?\b|\bruns? (?:second|third)\b", re.I)
 _BACKGROUND = re.compile(r"\b(background|surroundings|backdrop|scenery|surrounding (?!the\b|it\b|them\b)\w+|(?<=\w )around (?:it|them))\b",
                          re.I)
-_OUTSIDE = re.compile(r"\b(background|surroundings|backdrop|outside (?:the|of the) (?:object|segment|mask))\b", re.I)
+_OUTSIDE = re.compile(r"\b(background|surroundings|backdrop|outside (?:of )?(?:the|its|this) \w+)\b", re.I)
 _OBJECT_DRIVES = re.compile(r"\b(?:driven|dominated|carried) (?:mostly |mainly |largely )?by|\b(?:rel(?:ies|y|ied|ying)|rests?|"
                             r"depends?|focus(?:es|ed)?|concentrates?) (?:mostly |mainly |largely )?on|\bcomes? (?:mostly |mainly )?"
                             r"from", re.I)
@@ -138,7 +140,7 @@ for _rw, _ri in {"upper": 0, "top": 0, "lower": 2, "bottom": 2}.items():
     if _rw in ("top", "bottom"):
         _CELLS[f"{_rw} of the"] = {(_ri, c) for c in range(3)}
 for _cw, _ci in {"left": 0, "right": 2}.items():
-    _CELLS[f"middle {_cw}"] = {(1, _ci)}
+    _CELLS[f"middle {_cw}"] = _CELLS[f"middle-{_cw}"] = _CELLS[f"centre-{_cw}"] = _CELLS[f"center-{_cw}"] = {(1, _ci)}
     for _suffix in (" side", " half", " part", " third", " column", " edge", " strip", " portion"):
         _CELLS[f"{_cw}{_suffix}"] = {(r, _ci) for r in range(3)}
 _CELLS["middle row"] = _CELLS["middle horizontal band"] = _CELLS["middle band"] = {(1, c) for c in range(3)}
@@ -151,6 +153,22 @@ _LEAST_SALIENT = re.compile(r"\b(?:least|lowest|weakest|faintest|smallest|cooles
                             r"heat|evidence|activation|importance|weight|share)\b|\b(?:least|lowest|weakest|faintest|coolest|"
                             r"dimmest) (?:salient|attended|activated)\b", re.I)
 """A sentence that names the weakest place of the saliency grid, not the strongest."""
+_LITTLE_SALIENT = re.compile(r"\b(?:almost|nearly|next to|virtually|practically)? ?(?:no|none of the|nothing)\b[^.;]{0,20}\b(?:saliency|"
+                             r"attention|heat|activation|evidence|weight)|\b(?:little|hardly any|barely any|scarcely any|very little)\s+"
+                             r"(?:of the )?(?:saliency|attention|heat|activation|evidence|weight)|\b(?:nearly |almost |mostly |largely )?"
+                             r"(?:dark|dim|cold|cool|quiet|empty|blank)\b", re.I)
+"""A place said to get little saliency ("the right column gets almost no saliency", "the corner is nearly dark")."""
+_TOGETHER = re.compile(r"\b(?:together|combined|between them|jointly|in total|taken together)\b", re.I)
+"""Places named together hold one share: "the centre and middle-left cells together hold over 60%"."""
+
+
+def _places(sentence: str, first: re.Match[str]) -> set[tuple[int, int]]:
+    """The cells a location names; with "together", the union of every place the sentence names."""
+    if not _TOGETHER.search(sentence):
+        return _CELLS[first.group(1).lower()]
+    return {cell for m in _LOCATION.finditer(sentence) for cell in _CELLS[m.group(1).lower()]}
+
+
 _LOCATION = re.compile(r"(?<![\w-])(" + "|".join(sorted(map(re.escape, _CELLS), key=len, reverse=True)) + r")(?![\w-])",
                        re.I)
 
@@ -322,7 +340,7 @@ class _Checker:
         if _SALIENCY.search(ctx) and not re.search(r"\bprobab", ctx, re.I):
             loc = _LOCATION.search(sentence)
             if loc is not None and not self._non_location(sentence, loc):
-                cells = _CELLS[loc.group(1).lower()]
+                cells = _places(sentence, loc)
                 share = sum(self.f.saliency_grid[r][c] for r, c in cells)
                 ok = q.holds(share)
                 if q.fraction and re.search(r"most|majority|bulk", q.text, re.I):
@@ -377,7 +395,8 @@ class _Checker:
         # the class named as the kept or removed object ("only the cup", "without the cup", "the cup alone",
         # "the cup is masked") is the object, not the subject of the number
         objects = {m.start for m in mentions if re.search(
-            r"(?:only|just|without|remov\w+|mask\w*(?: out)?|blurr\w*(?: out)?|hid\w+|delet\w+|cover\w*)"
+            r"(?:only|just|without|remov\w+|mask\w*(?: out)?|blurr\w*(?: out)?|hid\w+|delet\w+|cover\w*|isolat\w+|keep\w*|"
+            r"kept|crop\w*(?: to)?|blank\w*(?: out)?)"
             r"\s+(?:the|its|this|that)\s*(?:\w+\s+)?$", s[max(0, m.start - 30): m.start], re.I)
             or re.match(r"\s+(?:alone|on its own|by itself|is (?:masked|removed|blurred|hidden|covered|kept))", s[m.end:], re.I)}
         candidates = [m for m in mentions if m.start not in objects]
@@ -450,8 +469,8 @@ class _Checker:
 
     def change(self, s0: int, s: str, c0: int, c1: int, has_number: bool) -> None:
         condition = self._condition(s, c0, c1)
-        if condition is None or _BACKGROUND.search(s):
-            return
+        if condition is None or _BACKGROUND.search(s) or _AUC.search(s):
+            return  # "the insertion AUC is only slightly above the deletion AUC" compares curves, not a removal
         p = self.f.probability
         after = self.f.p_segment_only if condition == "only" else self.f.p_segment_removed
         fid = "p_only" if condition == "only" else "p_removed"
@@ -490,12 +509,17 @@ class _Checker:
 
     def locations(self, s0: int, s: str, qs: list[Quantity]) -> None:
         region = self._region_cell()
-        for m in _LOCATION.finditer(s):
-            if self._non_location(s, m):
-                continue
-            cells = _CELLS[m.group(1).lower()]
+        found = [m for m in _LOCATION.finditer(s) if not self._non_location(s, m)]
+        for m in found[:1] if _TOGETHER.search(s) else found:
+            cells = _places(s, m)
             share = sum(self.f.saliency_grid[r][c] for r, c in cells)
             neg = self._negated(s, 0, m.start())
+            if _LITTLE_SALIENT.search(s) and not _LEAST_SALIENT.search(s):  # "the right column gets almost no saliency"
+                even = len(cells) / 9
+                self.add(s0 + m.start(), s0 + m.end(), "location", (share < even / 2) != neg,
+                         f"{share:.0%} of the positive saliency there; little means below half an even share ({even / 2:.1%})"
+                         + ("; negated" if neg else ""), subject=m.group(1), fact=f"share there = {share:.4g}")
+                continue
             if _LEAST_SALIENT.search(s):  # "the lower-right cell gets the least attention": the weakest place
                 peers = [sum(self.f.saliency_grid[r][c] for r, c in group) for group in _PEERS[len(cells)]]
                 self.add(s0 + m.start(), s0 + m.end(), "location", (share <= min(peers) + 1e-9) != neg,
