@@ -305,6 +305,8 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("It looks like the model took this one as a positive review.", False),
     ("'mess' outweighs 'but' (0.32 vs 0.21).", True), ("'mess' outweighs 'but' (0.21 vs 0.32).", False),
     ("Second most important token: `not`, right behind `mess`.", False), ("Second most important token: `but`.", True),
+    ("No — 'total' is not the most important word; 'mess' is.", True), ("'mess' is not the most important word.", False),
+    ("'food' isn't the least important word.", False), ("'total' is not the second most important word.", True),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

@@ -86,6 +86,9 @@ _HOW_IT_READS = re.compile(r"\b(?:connotations?|overtones?|undertones?|sounds?|s
                            r"to (?:a|the|any) (?:human|reader|person|customer))\b", re.I)
 """A clause about how the word reads to a person ("'bad' has a slight negative connotation"): its cue words size
 the word's meaning, not its score."""
+_NOT_THE = re.compile(r"\b(?:is|was)(?:\s+not|n't)\s+(?:actually\s+|really\s+)?the\s+(?:most|least|top|second|biggest|"
+                      r"strongest|weakest|highest|lowest|main|key)\b", re.I)
+"""A rank denied with a copula ("X is not the most important word"): read as the rank, negated."""
 _SET_ASIDE = re.compile(r"\W*(?:(?:right|just|directly|immediately|close|closely)\s+)?(?:after|behind|apart from|besides|"
                         r"other than|except(?: for)?|aside from|next to|beyond)\s+(?:the (?:word|token)\s+)?[\"'“‘»*]*"
                         r"(?P<w>[\w-]+(?:'\w+)?)", re.I)
@@ -217,14 +220,18 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
                 kind = "strong_neg"  # "argues strongly against negative"
             elif kind in ("top", "second", "least", "weak_pos") and against:
                 continue  # "speaks against it most": a rank among the words that push away, not among all words
-            if kind is None or _NEGATION_ANY.search(_cue_blanked(rest, kind) if kind == "none" else rest):
+            negated = False
+            if kind in ("top", "second", "least") and len(_NEGATION_ANY.findall(rest)) == 1 and _NOT_THE.search(rest):
+                negated = True  # "'terrible' is not the most important word": the rank, denied
+            elif kind is None or _NEGATION_ANY.search(_cue_blanked(rest, kind) if kind == "none" else rest):
                 continue
             for a, b in subjects:
                 x = text[a:b]
                 xs = scores_of(att, x)
                 if xs:
                     ok, rule = judge(kind, x, xs, st)
-                    claims.append(word_claim(text, a, b, x, kind, xs, ok, rule + " (read from the clause's cue words)"))
+                    claims.append(word_claim(text, a, b, x, kind, xs, ok != negated, rule + " (read from the clause's cue words)",
+                                             negated))
     return claims
 
 
