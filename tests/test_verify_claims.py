@@ -75,6 +75,13 @@ def statuses(text: str, name: str = "chelsea") -> list[str]:
     ("The centre and middle-left cells together hold over 60% of the heat.", "china_eigencam", True),
     ("The centre and middle-left cells together hold under 40% of the heat.", "china_eigencam", False),
     ("The object covers only about a fifth of the image yet draws most of the attention.", "china_eigencam", True),
+    # round 13 (dev half): mean-filled removes, '<method> mass' is saliency, the central column, AUCs 'below'
+    ("Once the segment is mean-filled, bell cote's probability is roughly 7.5%.", "china_eigencam", True),
+    ("Once the segment is mean-filled, bell cote's probability is roughly 25%.", "china_eigencam", False),
+    ("Nearly all of the EigenCAM mass sits inside the segment.", "chelsea_eigencam", False),
+    ("The model looked mostly at the central column.", "chelsea", True),
+    ("The insertion AUC falls below the deletion AUC on this image.", "chelsea", False),
+    ("Tabby sits at about 8% in the same forward pass that EigenCAM explains.", "chelsea_eigencam", True),
 ])
 def test_issue_sentences(text: str, name: str, want: bool) -> None:
     got = statuses(text, name)
@@ -307,6 +314,17 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("Second most important token: `not`, right behind `mess`.", False), ("Second most important token: `but`.", True),
     ("No — 'total' is not the most important word; 'mess' is.", True), ("'mess' is not the most important word.", False),
     ("'food' isn't the least important word.", False), ("'total' is not the second most important word.", True),
+    # round 13 (dev half): answer words negate nothing, 'than on any other word', 'where it was', a role noun, a word
+    # inside a cited phrase, a bare word set off by commas, "it's"
+    ("No, 'total' is actually the second most important word.", False), ("Not quite — 'but' is the second most important word.", True),
+    ("No — 'total' actually outweighs 'but' here.", False),
+    ("Short answer: the model leaned on 'total' more than on any other word.", False),
+    ("Removing 'mess' would leave the prediction exactly where it was.", False),
+    ("The adverb early at the end of the review is the least relevant token in the explanation.", True),
+    ("The negation 'not' in 'not bad' ranks only second in importance.", False),
+    ("In this restaurant review, mess, the word that sums up the service, is the least important word.", False),
+    ("'left' is just filler, so it's the least important word there.", True),
+    ("'mess' is just filler, so it's the least important word there.", False),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

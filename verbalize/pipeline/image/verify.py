@@ -79,7 +79,7 @@ _NEGATION = re.compile(r"\b(?:not|never|no longer|n't)\b|\w+n't\b", re.I)
 _FACT_AUC = re.compile(r"\b(deletion|insertion)\b", re.I)
 _AUC = re.compile(r"\b(auc|area under|curve)\b", re.I)
 _SALIENCY = re.compile(r"\b(saliency|salient (?:cell|part|region|area)|attention|attribution|evidence|heat ?map|heat|activations?|"
-                       r"relevance|"
+                       r"relevance|(?:grad-?cam|eigen-?cam|cam|saliency|attribution|heat|activation) mass|"
                        r"hot ?spot|highlight\w*|grid)\b", re.I)
 _AREA = re.compile(r"\b(covers?|covering|fills?|filling|occup\w+|takes? up|area|size)\b|\bof the (?:image|picture|"
                    r"frame|photo)\b", re.I)
@@ -87,7 +87,8 @@ _PROBABILITY = re.compile(r"\b(probab\w*|confiden\w*|sure|certain|likely|chance|
                           r"receives?|scores?|assigns?|keeps?|leaves?)\b", re.I)
 _ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|(?:segment|object|mask|region) only\b|isolat\w+ (?:the|its)\b|nothing (?:but|except)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
                    r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
-_REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet(?!ion\b)\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
+_REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|(?:mean|grey|gray|black|blur|noise|zero)"
+                      r"[- ]fill(?:ed|ing|s)?|filled (?:in )?with (?:the )?(?:mean|grey|gray|black|blur|noise)|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet(?!ion\b)\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
                       r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
 _PRED = re.compile(r"\b((?:reads?|takes?|took|treats?|treated|interprets?|interpreted|views?|viewed|pegs?|pegged|picks?|picked)"
                    r"\b(?=[^.;]{0,40}\bas\b)|chooses?|chose|goes with|went with|opts? for|according to the (?:model|classifier|network)|conclud\w+|settles? on|settled on|verdict|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
@@ -144,6 +145,9 @@ for _cw, _ci in {"left": 0, "right": 2}.items():
     for _suffix in (" side", " half", " part", " third", " column", " edge", " strip", " portion"):
         _CELLS[f"{_cw}{_suffix}"] = {(r, _ci) for r in range(3)}
 _CELLS["middle row"] = _CELLS["middle horizontal band"] = _CELLS["middle band"] = {(1, c) for c in range(3)}
+_CELLS["central row"] = _CELLS["central band"] = _CELLS["central horizontal band"] = {(1, c) for c in range(3)}
+_CELLS["central column"] = _CELLS["central vertical band"] = _CELLS["central third"] = {(r, 1) for r in range(3)}
+_CELLS["central cell"] = {(1, 1)}
 _CELLS["centre column"] = _CELLS["middle column"] = _CELLS["center column"] = {(r, 1) for r in range(3)}
 _CELLS["middle"] = _CELLS["centre"]
 _PEERS = {1: [{(r, c)} for r in range(3) for c in range(3)],
@@ -548,13 +552,14 @@ class _Checker:
                  fact=f"saliency_in_segment = {share:.4g}")
 
     def auc_order(self, s0: int, s: str) -> None:
-        m = re.search(r"\b(deletion|insertion)\b.*?\b(higher|greater|larger|lower|smaller)\b than\b.*?\b(deletion|insertion)\b",
-                      s, re.I)
+        m = re.search(r"\b(deletion|insertion)\b.*?\b(higher|greater|larger|lower|smaller|above|below|beneath|under|over|"
+                      r"exceeds?|exceeding|tops?|trails?)\b(?: than)?\b.*?\b(deletion|insertion)\b", s, re.I)
         if m is None or m.group(1).lower() == m.group(3).lower():
             return
         a = self.f.deletion_auc if m.group(1).lower() == "deletion" else self.f.insertion_auc
         b = self.f.insertion_auc if m.group(1).lower() == "deletion" else self.f.deletion_auc
-        ok = a > b if m.group(2).lower() in ("higher", "greater", "larger") else a < b
+        ok = a > b if m.group(2).lower() in ("higher", "greater", "larger", "above", "over", "exceed", "exceeds", "exceeding",
+                                               "top", "tops") else a < b
         self.add(s0 + m.start(2), s0 + m.end(2), "auc", ok,
                  f"deletion AUC {self.f.deletion_auc:.4g}, insertion AUC {self.f.insertion_auc:.4g}",
                  subject=f"{m.group(1).lower()} AUC", fact=f"deletion_auc = {self.f.deletion_auc:.4g}; "

@@ -101,7 +101,7 @@ def appositive_variants(text: str, cited: Sequence[tuple[int, int]]) -> list[tup
 
 
 _IT = re.compile(r"(?:[,;]|\b(?:and|but|yet|so|though|although|while|whereas))\s+(?:(?:and|but|yet|so)\s+)?"
-                 r"(?:still\s+|also\s+)?(?P<s>it)\b(?!\s+(?:is|was)\s+\S+\s+that\b)(?!')|"
+                 r"(?:still\s+|also\s+)?(?P<s>it)\b(?!\s+(?:is|was)\s+\S+\s+that\b)(?!'(?!s\b))(?!’(?!s\b))|"
                  r"\b(?:ranks?|ranked|weighs?|weighed|rates?|rated|places?|placed|puts|treats?|treated|scores?|scored|"
                  r"considers?|considered|counts?|counted)\s+(?P<o>it)\b", re.I)
 """'…, and it has no influence', '…, yet it pushes …', 'the model ranks it only second': 'it' as the subject of a

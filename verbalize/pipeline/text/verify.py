@@ -91,6 +91,9 @@ def _label_in(citation: Citation, labels: Sequence[str]) -> str | None:
     return lowered.get(norm_word(citation.text).strip(STRIP))
 
 
+_ANSWER = re.compile(r"(?:^|(?<=[.!?]\s))\s*(?:no|nope|not quite|not really|not exactly|not at all|yes|yeah|yep|indeed|correct|"
+                     r"right|exactly|short answer|in short)\s*(?:[,:;!]|[—–]|-{1,2})", re.I)
+"""Words that answer a question before the statement: "No, 'total' is actually the second most important word"."""
 _DIRECTED = ("word_sign", "word_pos", "word_neg", "word_strong_to", "word_strong_pos", "word_weak_pos", "word_strong_neg")
 """Framed claims that state a word's direction: they replace a sign word read on its own in their clause."""
 
@@ -115,6 +118,7 @@ def verify_text_verbalization(
     and tokens differ in length.
     """
     att = Attribution(tokens, scores)
+    text = _ANSWER.sub(lambda m: " " * len(m.group(0)), text)  # "No, 'total' is …": the answer word negates nothing
     all_labels = list(dict.fromkeys([*(labels or []), *([label] if label else []), *([predicted] if predicted else [])]))
     decision = predicted or label
     citations = extract_citations(text)

@@ -62,6 +62,8 @@ def word_frame_claims(text: str, att: Attribution, labels: Sequence[str], label:
     return out
 
 
+_SET_OFF = re.compile(r"(?<=, )[A-Za-z][\w'-]*(?=, (?:the|a|an|one of|which|who|that)\b)")
+"""A bare word set off by commas before an aside ("In this phone review, battery, the very component …, is …")."""
 _MODEL_FIRST = re.compile(r"\b(?:model|classifier|network|system|explanation|attribution)\b", re.I)
 """A sentence whose subject is the model before it names the word: its 'it' is the model ("The model relies on
 'mess', and it …")."""
@@ -73,7 +75,9 @@ def _aside_claims(text: str, att: Attribution, labels: Sequence[str], label: str
     about the word an 'it' refers back to ("'quickly' is the most loaded word here, and it has no influence"; "…,
     but the model ranks it only second"); see `asides`. Each claim sits on the word's own span."""
     claims = []
-    for variant, a in appositive_variants(text, cited):
+    set_off = [(m.start(), m.end()) for m in _SET_OFF.finditer(text)
+               if scores_of(att, m.group(0)) and m.group(0).casefold() not in CONNECTIVES | {"the", "a", "an", "this"}]
+    for variant, a in appositive_variants(text, [*cited, *set_off]):
         found = _frame_claims(variant, att, labels, label)
         kept = [(x, y) for x, y in cited if variant[x:y].strip()]  # the cited words of the aside are blanked with it
         found += cue_claims(variant, att, labels, label, kept, [(c.start, c.end) for c in found])
@@ -86,8 +90,10 @@ def _aside_claims(text: str, att: Attribution, labels: Sequence[str], label: str
                 continue  # 'it' stands for one word named before it, or is left unread
             a, b = named[-1]
             word = core(text[a:b])
-            variant = text[:p] + word + text[p + 2:]
-            shifted = [(x, y) if y <= p else (x + len(word) - 2, y + len(word) - 2) for x, y in cited if not x <= p < y]
+            size, said = (4, word + " is") if text[p: p + 4].lower() in ("it's", "it’s") else (2, word)
+            variant = text[:p] + said + text[p + size:]
+            delta = len(said) - size
+            shifted = [(x, y) if y <= p else (x + delta, y + delta) for x, y in cited if not x <= p < y]
             found = _frame_claims(variant, att, labels, label) + cue_claims(variant, att, labels, label, shifted, [])
             claims += [c.model_copy(update={"start": a, "end": b, "text": text[a:b]}) for c in found if c.start == p]
     return claims
@@ -120,8 +126,17 @@ def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str
                 masked[m.start(g): m.end(g)] = " " * (m.end(g) - m.start(g))
     plain = "".join(masked)
     sentences = sentence_spans(text)
+    quotes = [(q.start(), q.end()) for q in QUOTED.finditer(text)]
     for kind, m in found:
         x = m.group("x")
+        s0, s1 = next(((a, b) for a, b in sentences if a <= m.start("x") < b), (0, len(text)))
+        inside = [(a, b) for a, b in quotes if a <= m.start("x") < b]
+        if inside and len(text[inside[0][0]:inside[0][1]].split()) > 1:
+            continue  # a word inside a cited phrase ("the adjective great inside 'not great'") is no claim's subject
+        if not inside and text[m.start("x") - 1: m.start("x")] not in "\"'“‘»`*" and any(
+                s0 <= a < s1 and not m.start() <= a < m.end() and scores_of(att, text[a:b].strip("\"'“”‘’»«`*"))
+                for a, b in quotes):
+            continue  # a sentence that quotes the words it is about elsewhere: a bare word in it is no claim's subject
         if x.casefold() in ("the", "a", "an", "this") and re.match(r"\s+(?:word|token)\b", text[m.end("x"):], re.I):
             continue  # "The word ranked second is X": the article is no claim's subject
         if x.casefold() in CONNECTIVES:

@@ -38,7 +38,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
                    "(?:trails?|trailing|behind|below) (?:all|every|everything|the (?:rest|pack|field|others))")),
     ("none", _any(r"no (?:real )?(?:bearing|effect|influence|impact|role|part|weight|attribution|importance|say|"
                   r"contribution|sway|pull|signal|relevance)", "nothing(?! (?:more|else|less|but|short))", "zero", r"ignor\w+", r"disregard\w*", r"overlook\w*",
-                  "irrelevant", "neutral", "inert", "no (?:real )?difference", "zero weight", "indifferent", "null", "dead weight", "unchanged", "untouched", "unaffected",
+                  "irrelevant", "neutral", "inert", "no (?:real )?difference", "zero weight", "(?:exactly |just )?(?:where|as) it was",
+                  "intact", "unmoved", "indifferent", "null", "dead weight", "unchanged", "untouched", "unaffected",
                   r"(?:not|\w*n't) (?:use|used|matter|count|register|factor|move the needle|make a difference)",
                   r"no (?:attention|credit|heed|notice|weight at all)")),
     ("minor", _any("barely", "hardly", "scarcely")),
@@ -130,7 +131,8 @@ def _set_aside(text: str, c0: int, c1: int, att: Attribution) -> list[tuple[int,
 
 _REMOVING = re.compile(r"^\W*(?:removing|deleting|dropping|masking|occluding|omitting|leaving out|taking out|without)\b", re.I)
 """A clause that states what removing its word does: its 'would' is occlusion's measured answer, not a guess."""
-_BARE_SUBJECT = re.compile(r"\b(?:the )?(?:word|token|term)\s+(?P<x>[^\s\"'“”‘’»«,.;:!?()*]+)", re.I)
+_BARE_SUBJECT = re.compile(r"\b(?:the )?(?:word|token|term|adjective|adverb|noun|verb|intensifier|negation|negator|conjunction|"
+                           r"connective|qualifier|modifier)\s+(?P<x>[^\s\"'“”‘’»«`,.;:!?()*]+)", re.I)
 _GRAMMAR = frozenset("""
     a an the and or so as than of in on at to for by from with into is was were are be been being has have had do does
     did will would can could it its this that these those which who
@@ -187,6 +189,8 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
             start = asides[0][1] if asides and asides[0][0] - c0 < 40 and _SET_ASIDE.match(text, c0, c1) else c0
             subjects = [(a, b) for a, b in cited if start <= a < c1 and core(text[a:b]) not in lowered
                         and not any(x <= a < y for x, y in asides)]
+            if any(" " not in text[a:b].strip() for a, b in subjects):  # "'not' in 'not nearly as boring'": the phrase is
+                subjects = [(a, b) for a, b in subjects if " " not in text[a:b].strip()]  # context, the word the subject
             subjects += [(m.start("x"), m.end("x")) for m in _BARE_SUBJECT.finditer(text, start, c1)
                          if not any(a <= m.start("x") < b for a, b in [*subjects, *asides]) and core(m.group("x")) not in lowered
                          and m.group("x").casefold() not in _AFTER_WORD | _GRAMMAR and scores_of(att, m.group("x"))]
@@ -237,7 +241,7 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
 
 _THAN_ALL = re.compile(
     r"\b(?P<cmp>more|greater|larger|higher|stronger|bigger|heavier|weightier|less|smaller|lower|weaker|fewer|lighter)\b"
-    r"[^.;]{0,40}?\bthan (?:any(?:thing|one)?(?: other| else)?|all(?: the)?(?: other| remaining)?|every(?:thing)?(?: other| else)?|"
+    r"[^.;]{0,40}?\bthan (?:on |for |to |with |in )?(?:any(?:thing|one)?(?: other| else)?|all(?: the)?(?: other| remaining)?|every(?:thing)?(?: other| else)?|"
     r"the (?:rest|others)|each of the others)\b(?![^.;]*\b(?:except|apart from|besides|but for|other than|save for|after)\b)",
     re.I)
 """A comparison with every other word is a rank: "contributes more than any other word" (top), "weighs less than all
