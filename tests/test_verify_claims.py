@@ -325,6 +325,16 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("In this restaurant review, mess, the word that sums up the service, is the least important word.", False),
     ("'left' is just filler, so it's the least important word there.", True),
     ("'mess' is just filler, so it's the least important word there.", False),
+    # hand-written probes of false sentences (after round 13): causes, pseudo-clefts, 'favours X over Y', sizes
+    ("The review was flagged negative mainly because of 'total'.", False),
+    ("What really tipped the model was the word 'mess'.", True), ("What really tipped the model was the word 'total'.", False),
+    ("Of everything in the review, the model cared most about 'total'.", False),
+    ("The model's decision mostly hinged on 'mess'.", True), ("Second only to 'mess' is 'total'.", False),
+    ("'but' lowers the odds of a negative label.", False), ("The model favours 'total' over 'mess'.", False),
+    ("'service' has a noticeable effect on the prediction.", False), ("'total' has a noticeable effect.", True),
+    ("'mess' dominates the prediction.", True), ("'total' dominates the prediction.", False),
+    ("'total' is weighted above 'mess'.", False), ("'food' has a tiny effect.", True), ("'mess' has a tiny effect.", False),
+    ("'total' is what the model leaned on hardest.", False), ("'food' drives the negative prediction.", False),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

@@ -18,7 +18,7 @@ _RANK_NOUN = (r"(?:signals?|cues?|weights?|contribut\w+|scores?|attributions?|im
               r"drivers?|factors?|indicators?|evidence|predictors?|say|role|pull|push|share|attention|spot|position|"
               r"place|rank\w*|sway|bearing|relevance|emphasis|focus|weighting|value|magnitude)")
 """Nouns of attribution: a superlative that qualifies one of them ("the clearest signal") states a rank."""
-_RANK_SUP = frozenset("""strongest biggest largest greatest highest heaviest weightiest weakest smallest lowest lightest
+_RANK_SUP = frozenset("""strongest biggest largest greatest highest heaviest weightiest weakest smallest lowest lightest hardest
     faintest slightest tiniest""".split())
 """Superlatives of magnitude: a rank even next to 'word' ("the strongest word")."""
 _IMPORTANCE = frozenset("""important influential relevant salient decisive significant impactful weighty consequential
@@ -68,7 +68,8 @@ def no_rank_blanked(clause: str) -> str:
         adj = m.group("adj").lower()
         if adj in _IMPORTANCE | LOW_IMPORTANCE or adj.endswith("ly") or not re.match(r"[a-z]", adj) or len(adj) < 3:
             continue  # "most important", "most heavily", "weighs most" (no adjective follows)
-        if adj in {"of", "to", "on", "in", "for", "with", "the", "and", "but", "than", "here", "there", "from", "by"}:
+        if adj in {"of", "to", "on", "in", "for", "with", "the", "and", "but", "than", "here", "there", "from", "by", "about",
+                   "over", "at", "as", "when", "after", "overall", "among", "upon", "towards", "toward"}:
             continue
         if human or not re.search(rf"\b{_RANK_NOUN}\b", f"{adj} {m.group('next')}", re.I):
             spans.append((m.start(), m.end("adj")))

@@ -154,8 +154,8 @@ def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str
             continue  # "behind 'mess', the most important word is 'but'": a second place, read by its own pattern
         if kind in ("more", "less"):
             ys = scores_of(att, m.group("y"))
-            if not ys:
-                continue
+            if not ys or m.group("y").casefold() in ("the", "a", "an", "this", "that", "its", "their"):
+                continue  # "'terrible' dominates the prediction" compares with no word
             ok = max(xs) > max(ys) if kind == "more" else max(xs) < max(ys)
             rule = f"score({m.group('y')}) = {max(ys):.4g}"
         elif kind == "strong_to":

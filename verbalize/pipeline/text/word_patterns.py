@@ -134,7 +134,22 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
             rf"cue|indicator|evidence)\b[^.;\"'“”*]{{0,40}}?\b(?:is|was|comes from|came from)\s+{PAT_X}"),
     ("top", rf"(?<!second )(?<!second-)\b{PAT_BIG} (?:{PAT_SCORE}|importance)(?: score)? (?:goes to|went to|belongs to|is assigned to|"
             rf"is given to|falls on|is held by)\s+{PAT_X}"),
-    ("top", rf"\b(?:hinges|relies|depends|rests|focuses|draws)\s+(?:above all|most heavily|most strongly|most)\s+on\s+{PAT_X}"),
+    ("top", rf"\b(?:hinge[sd]?|rel(?:ies|ied|y)|depend(?:s|ed)?|rest(?:s|ed)?|focus(?:es|ed)?|draw(?:s|n)?|turn(?:s|ed)?|lean(?:s|ed)?)\s+"
+            rf"(?:above all|most heavily|most strongly|most|mostly|mainly|largely|chiefly|primarily|principally)\s+on\s+{PAT_X}"),
+    ("top", rf"\b(?:mostly|mainly|largely|chiefly|primarily|principally) (?:hinge[sd]?|rel(?:ies|ied|y)|depend(?:s|ed)?|rest(?:s|ed)?|"
+            rf"focus(?:es|ed)?|lean(?:s|ed)?|turn(?:s|ed)?)\s+on\s+{PAT_X}"),
+    ("top", rf"\b(?:mostly|mainly|largely|chiefly|primarily|principally) (?:because of|due to|thanks to|on account of)\s+{PAT_X}"),
+    ("top", rf"\bwhat (?:really |most |actually |finally )?(?:tipped|swayed|decided|drove|moved|convinced|pushed|triggered) "
+            rf"(?:the (?:model|classifier|prediction|decision|scales|balance))?[^.;,]{{0,20}}?\b(?:was|is)\s+{PAT_X}"),
+    ("top", rf"{PAT_X}{PAT_NOUN}\s+(?:clearly |completely |simply )?dominates (?:the )?(?:prediction|decision|attribution|ranking|"
+            rf"explanation|outcome|output|model|classifier|verdict|scores?)\b"),
+    ("more", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was)\s+(?:weighted|ranked|rated|scored|placed|valued)\s+(?:far |well |clearly )?(?:above|higher than|"
+             rf"over|ahead of)\s+(?:the (?:word|token)\s+)?{PAT_Y}"),
+    ("less", rf"{PAT_X}{PAT_NOUN}\s+(?:is|was)\s+(?:weighted|ranked|rated|scored|placed|valued)\s+(?:far |well |clearly )?(?:below|lower than|"
+             rf"under|behind)\s+(?:the (?:word|token)\s+)?{PAT_Y}"),
+    ("second", rf"\bsecond (?:only )?to {PAT_Y}{PAT_NOUN},?\s+(?:is|comes|sits|stands|was|came)\s+{PAT_X}"),
+    ("more", rf"\b(?:favou?rs?|favou?red|prefers?|preferred|prioriti[sz]es|prioriti[sz]ed|values|valued|weights?|weighted) {PAT_X}{PAT_NOUN}"
+             rf"\s+(?:far |much |clearly )?over\s+(?:the (?:word|token)\s+)?{PAT_Y}"),
     ("top", rf"\babove all\b[^.;\"'“”*]{{0,40}}?\b(?:attends|looks|focuses|relies)\s+(?:to|on|at)\s+{PAT_X}"),
     ("top", rf"{PAT_X}{PAT_NOUN}\s+{PAT_IS}\s+(?:clearly\s+|by far\s+)?the\s+(?:single\s+)?(?:dominant|strongest|biggest|largest|"
             rf"most important|most influential|main)\b(?! (?:\w+ )?(?:than|after|behind))"),

@@ -64,7 +64,7 @@ _AWAY = re.compile(
 _LOWERS = re.compile(
     rf"{PAT_X}{PAT_NOUN}\s+(?P<dir>lowers|lowered|reduces|reduced|decreases|decreased|weakens|weakened|raises|raised|increases|"
     rf"increased|boosts|boosted|strengthens|strengthened)\s+the (?:model's |classifier's )?(?:confidence|probability|score|"
-    rf"belief|likelihood)\s+(?:in|of|for|that the review is)\s+(?:the\s+)?(?P<l>[\w-]+)", re.I)
+    rf"belief|likelihood|odds|chances?)\s+(?:in|of|for|that the review is)\s+(?:the\s+|an?\s+)?(?P<l>[\w-]+)", re.I)
 
 
 def removal_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
