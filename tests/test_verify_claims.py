@@ -82,6 +82,14 @@ def statuses(text: str, name: str = "chelsea") -> list[str]:
     ("The model looked mostly at the central column.", "chelsea", True),
     ("The insertion AUC falls below the deletion AUC on this image.", "chelsea", False),
     ("Tabby sits at about 8% in the same forward pass that EigenCAM explains.", "chelsea_eigencam", True),
+    # hand-written probes in open-VLM style (before round 14): 'still predicts' stays, 'almost zero', 'much less
+    # sure' (Δ ≤ −0.10), 'nearly the whole image', 'most confident it is X', the sky is background
+    ("When the cat is masked out, the model still predicts Egyptian cat with high confidence.", "chelsea", False),
+    ("When the cat is masked out, the model's confidence falls to almost zero.", "chelsea", True),
+    ("If only the cup stays, the model is much less sure.", "coffee", False),
+    ("The cup and saucer take up nearly the whole image.", "coffee", False),
+    ("The model is most confident it is a space shuttle.", "rocket", False),
+    ("The overlay is brightest on the sky, not on the rocket.", "rocket", True),
 ])
 def test_issue_sentences(text: str, name: str, want: bool) -> None:
     got = statuses(text, name)

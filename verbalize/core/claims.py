@@ -110,7 +110,9 @@ _FRACTION_WORDS = {
     "two thirds": "two thirds", "two-thirds": "two thirds", "three quarters": "three quarters",
     "three-quarters": "three quarters", "four fifths": "four fifths", "four-fifths": "four fifths",
     "most": "most", "the majority": "most", "the bulk": "most", "nearly all": "nearly all",
-    "almost all": "nearly all", "virtually all": "nearly all", "almost none": "almost none",
+    "almost all": "nearly all", "virtually all": "nearly all", "nearly the whole": "nearly all",
+    "almost the whole": "nearly all", "virtually the whole": "nearly all", "nearly the entire": "nearly all",
+    "almost the entire": "nearly all", "almost none": "almost none",
     "hardly any": "almost none", "next to none": "almost none", "less than half": "less than half",
     "under half": "less than half", "less than one half": "less than half", "under one half": "less than half",
     "more than half": "more than half", "over half": "more than half", "more than one half": "more than half",
@@ -168,6 +170,8 @@ class Quantity:
         if self.relation == "about":
             return abs(x - self.value) <= 0.05 + 1e-9
         if self.relation == "nearly":
+            if self.value == 0:  # "almost zero", "nearly 0%": at most 5 points above nothing
+                return 0 <= x <= 0.05 + 1e-9
             return self.value - 0.05 - 1e-9 <= x <= self.value + 1e-9
         if self.relation == "over":
             return x > self.value

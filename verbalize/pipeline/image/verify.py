@@ -90,7 +90,7 @@ _ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|(?:segment|object|mask|
 _REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|(?:mean|grey|gray|black|blur|noise|zero)"
                       r"[- ]fill(?:ed|ing|s)?|filled (?:in )?with (?:the )?(?:mean|grey|gray|black|blur|noise)|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet(?!ion\b)\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
                       r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
-_PRED = re.compile(r"\b((?:reads?|takes?|took|treats?|treated|interprets?|interpreted|views?|viewed|pegs?|pegged|picks?|picked)"
+_PRED = re.compile(r"\b((?:is |are )?most (?:confident|sure|certain)(?: that)? (?:it is|it's|this is|the image shows|of)|(?:reads?|takes?|took|treats?|treated|interprets?|interpreted|views?|viewed|pegs?|pegged|picks?|picked)"
                    r"\b(?=[^.;]{0,40}\bas\b)|chooses?|chose|goes with|went with|opts? for|according to the (?:model|classifier|network)|conclud\w+|settles? on|settled on|verdict|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
                    r"answer)|best guess|answer|thinks?|labels?|labelled|decides?|comes? out on top|identif\w+|"
                    r"recogni[sz]\w*|sees?|output)\b", re.I)
@@ -98,7 +98,7 @@ _RUNNER = re.compile(r"\b(runner-up|runner up|second(?: choice| most likely| gue
                      r"next best)\b", re.I)
 _POSSIBLE = re.compile(r"\b(?:might|could|may)(?: also)? be\b|\balternatives?\b|\bother candidates?\b|"
                        r"\b(?:also )?consider(?:s|ed)?\b|\bruns? (?:second|third)\b", re.I)
-_BACKGROUND = re.compile(r"\b(background|surroundings|backdrop|scenery|surrounding (?!the\b|it\b|them\b)\w+|(?<=\w )around (?:it|them))\b",
+_BACKGROUND = re.compile(r"\b(background|surroundings|backdrop|scenery|sky|surrounding (?!the\b|it\b|them\b)\w+|(?<=\w )around (?:it|them))\b",
                          re.I)
 _OUTSIDE = re.compile(r"\b(background|surroundings|backdrop|outside (?:of )?(?:the|its|this) \w+)\b", re.I)
 _OBJECT_DRIVES = re.compile(r"\b(?:driven|dominated|carried) (?:mostly |mainly |largely )?by|\b(?:rel(?:ies|y|ied|ying)|rests?|"
@@ -112,12 +112,16 @@ _CITATION = re.compile(r"\s*[\[(]\s*([a-z][a-z0-9_]*)\s*[\])]")
 _CHANGE = [  # (pattern, rule name, test on (p, p_after), threshold in words)
     (re.compile(r"\b(barely|hardly|only slightly|slightly|essentially unchanged|practically unchanged|"
                 r"almost unchanged|(?:almost|practically|virtually|largely) untouched)\b", re.I), "barely", lambda p, a: abs(a - p) < 0.05, "|Δ| < 0.05"),
-    (re.compile(r"\b(stays?|remains?|holds? (?:steady|firm|up)|held (?:steady|firm|up)|roughly unchanged|largely unchanged|does little|do little|keeps?\b[^.;]{0,50}?\b(?:about|"
+    (re.compile(r"\b((?<!only the )(?<!just the )stays?|remains?|still (?=(?:\w+ ){0,2}(?:confident|sure|certain|predicts|picks|says|"
+                r"calls|sees|believes|recogni[sz]es|identifies|high|around|about|at)\b)|holds? (?:steady|firm|up)|held (?:steady|firm|up)|roughly unchanged|largely unchanged|does little|do little|keeps?\b[^.;]{0,50}?\b(?:about|"
                 r"roughly|more or less|much|largely|essentially) the same|(?:more or less|roughly|about) where it was|change\w*(?:\s+[\w']+){0,4}\s+much)\b",
                 re.I), "stays", lambda p, a: abs(a - p) < 0.10, "|Δ| < 0.10"),
     (re.compile(r"\b(collaps\w*|plummet\w*|sharply|drastically|dramatically|steeply|crash\w*|wipes? out|wiped out|"
                 r"destroys?|destroyed)\b", re.I), "collapses",
      lambda p, a: a - p <= -0.30 or a < 0.5 * p, "Δ ≤ −0.30 or p_after < p/2"),
+    (re.compile(r"\b((?:much|far|a lot|considerably|significantly|substantially|markedly) (?:less (?:sure|confident|certain|likely)|"
+                r"lower)|(?:drops?|dropped|falls?|fell|declines?|declined) (?:considerably|significantly|substantially|markedly|a lot))\b",
+                re.I), "drops a lot", lambda p, a: a - p <= -0.10, "Δ ≤ −0.10"),
     (re.compile(r"\b(lower(?:s|ed|ing)?(?! (?:left|right|centre|center|part|half|row|third))|drops?|dropped|falls?|fell|"
                 r"reduc\w*|decreas\w*|less (?:sure|confident|certain|likely)|declin\w*|loses? (?:its |much of its )?confidence)\b", re.I),
      "lowers",
