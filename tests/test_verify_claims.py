@@ -90,6 +90,7 @@ def statuses(text: str, name: str = "chelsea") -> list[str]:
     ("The cup and saucer take up nearly the whole image.", "coffee", False),
     ("The model is most confident it is a space shuttle.", "rocket", False),
     ("The overlay is brightest on the sky, not on the rocket.", "rocket", True),
+    ("Roughly two-thirds of the warm colours fall inside the segment.", "chelsea", False),
 ])
 def test_issue_sentences(text: str, name: str, want: bool) -> None:
     got = statuses(text, name)
@@ -343,6 +344,16 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("'mess' dominates the prediction.", True), ("'total' dominates the prediction.", False),
     ("'total' is weighted above 'mess'.", False), ("'food' has a tiny effect.", True), ("'mess' has a tiny effect.", False),
     ("'total' is what the model leaned on hardest.", False), ("'food' drives the negative prediction.", False),
+    # round 14 (dev half): 'to the L side', 'might take second place' is a hedge, role nouns before both words,
+    # 'a small negative score', another word's rank, 'would not affect'
+    ("The word 'not' is pushing to the positive side.", True), ("The word 'mess' is pushing to the positive side.", False),
+    ("It seems that 'total' might take second place, though the scores are close.", False),
+    ("The intensifier 'total' matters more to the model than the connective 'but'.", False),
+    ("As one would hope, the sentiment word 'mess' outweighs the function word 'but'.", True),
+    ("The word 'bad' gets a small negative score.", True), ("The word 'mess' gets a small negative score.", False),
+    ("Alongside the top word, 'but' also has a strong positive score.", True),
+    ("Dropping the word 'total' would not affect the prediction at all.", False),
+    ("It appears that 'food' may well be the least important token, though it's hard to be definitive.", True),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

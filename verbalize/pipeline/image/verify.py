@@ -79,7 +79,8 @@ _NEGATION = re.compile(r"\b(?:not|never|no longer|n't)\b|\w+n't\b", re.I)
 _FACT_AUC = re.compile(r"\b(deletion|insertion)\b", re.I)
 _AUC = re.compile(r"\b(auc|area under|curve)\b", re.I)
 _SALIENCY = re.compile(r"\b(saliency|salient (?:cell|part|region|area)|attention|attribution|evidence|heat ?map|heat|activations?|"
-                       r"relevance|(?:grad-?cam|eigen-?cam|cam|saliency|attribution|heat|activation) mass|"
+                       r"relevance|(?:grad-?cam|eigen-?cam|cam|saliency|attribution|heat|activation) mass|warm colou?rs|hot colou?rs|overlay|"
+                       r"(?:red|bright|hot|warm) (?:region|area|spot|zone|part)s?|"
                        r"hot ?spot|highlight\w*|grid)\b", re.I)
 _AREA = re.compile(r"\b(covers?|covering|fills?|filling|occup\w+|takes? up|area|size)\b|\bof the (?:image|picture|"
                    r"frame|photo)\b", re.I)

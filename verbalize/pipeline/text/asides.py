@@ -102,7 +102,9 @@ def appositive_variants(text: str, cited: Sequence[tuple[int, int]]) -> list[tup
 
 
 _IT = re.compile(r"(?:[,;]|\b(?:and|but|yet|so|though|although|while|whereas))\s+(?:(?:and|but|yet|so)\s+)?"
-                 r"(?:still\s+|also\s+)?(?P<s>it)\b(?!\s+(?:is|was)\s+\S+\s+that\b)(?!'(?!s\b))(?!’(?!s\b))|"
+                 r"(?:still\s+|also\s+)?(?P<s>it)\b(?!\s+(?:is|was)\s+\S+\s+that\b)(?!'(?!s\b))(?!’(?!s\b))"
+                 r"(?!(?:'s|’s|\s+is|\s+was)\s+(?:\w+\s+)?(?:hard|easy|difficult|tempting|fair|worth|clear|unclear|possible|"
+                 r"impossible|tricky|safe|important)\b)|"
                  r"\b(?:ranks?|ranked|weighs?|weighed|rates?|rated|places?|placed|puts|treats?|treated|scores?|scored|"
                  r"considers?|considered|counts?|counted)\s+(?P<o>it)\b", re.I)
 """'…, and it has no influence', '…, yet it pushes …', 'the model ranks it only second': 'it' as the subject of a

@@ -376,7 +376,8 @@ def _sign_claims(text: str, m: re.Match[str], clause_units: list[Unit], att: Att
                  re.I) or _READS_AS.match(text, m.end()):
         return []  # "'food' hardly sounds negative": how the word reads to a person, not its score ("makes the
         # review look more positive" is the word's effect)
-    if re.match(r"\s+(?:contributors?|words?|tokens?|terms?|ones|adjectives?|adverbs?|nouns?)\b", text[m.end():], re.I):
+    if re.match(r"\s+(?:contributors?|words?|tokens?|terms?|ones|adjectives?|adverbs?|nouns?|descriptors?|expressions?|phrases?|"
+                r"sentiments?)\b", text[m.end():], re.I):
         return []  # "the strongest negative contributor", "the three positive words": a sign or a label, it is unclear
     if _SEEN_AS.search(text[max(0, m.start() - 60): m.start()]) or re.search(
             r"\b(?:most|least)\s+$", text[max(0, m.start() - 6): m.start()], re.I):

@@ -40,7 +40,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
                   r"contribution|sway|pull|signal|relevance)", "nothing(?! (?:more|else|less|but|short))", "zero", r"ignor\w+", r"disregard\w*", r"overlook\w*",
                   "irrelevant", "neutral", "inert", "no (?:real )?difference", "zero weight", "(?:exactly |just )?(?:where|as) it was",
                   "intact", "unmoved", "indifferent", "null", "dead weight", "unchanged", "untouched", "unaffected",
-                  r"(?:not|\w*n't) (?:use|used|matter|count|register|factor|move the needle|make a difference)",
+                  r"(?:not|\w*n't) (?:use|used|matter|count|register|factor|move the needle|make a difference|affect|influence|change|alter|"
+                  r"move|shift|impact)",
                   r"no (?:attention|credit|heed|notice|weight at all)")),
     ("minor", _any("barely", "hardly", "scarcely", "tiny", "teeny", "minuscule", "negligible")),
     ("top", _any("most", r"ranks? #1", r"rank(?:ed)? (?:#|no\. ?|number )?1", r"top-1",
@@ -60,7 +61,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
                       "meager", "scant")),
     ("some", _any("noticeable", "appreciable", "measurable", "meaningful", r"real (?:effect|impact|influence|weight)",
                   r"non-?zero", r"some (?:effect|influence|impact|weight|role)")),
-    ("strong_pos", _any(r"strong\w*", "large", "major", r"substantial\w*", r"heav\w+", "high", "a lot of", "hard", "big",
+    ("strong_pos", _any(r"strong\w*", "large", "major", r"substantial\w*", r"heav\w+", "high", "a lot of", r"hard(?! to\b)", "big",
                         r"powerful(?:ly)?", r"significant\w*", "sizeable", "sizable", "pronounced", r"considerabl\w+", r"firm\w*", "hefty",
                         r"forceful\w*", "heavyweight", "potent", "weighty", "robust", "outsized",
                         r"marked(?:ly)?", r"dramatic\w*", r"massive\w*", r"huge(?:ly)?", r"enormous(?:ly)?", "highly",
@@ -75,6 +76,7 @@ _SUPPORT = re.compile(_any(
     r"support\w*", r"bolster\w*", r"reinforc\w*", r"strengthen\w*", r"backs?(?: up)?", r"backed", r"backing", r"boost\w*",
     r"favou?r\w*", r"sides? with", r"sided with", r"siding with", r"lends? (?:\w+ ){0,2}?(?:support|weight|credence)",
     r"(?:push|pull|nudg|steer|tip|lean|tilt|point|sway|mov|driv|draw|shift)\w* (?:[\w']+ ){0,4}?(?:towards?|in the [\w-]+ direction)",
+    r"(?:push|pull|nudg|steer|tip|lean|tilt|point|sway|mov|driv|draw|shift)\w* (?:[\w']+ ){0,4}?(?:to|into|onto) the [\w-]+ side",
     r"driv(?:es|e|ing)",
     "in the [\\w-]+ direction", r"argues? for", r"votes? for", r"evidence (?:for|of)", r"signal\w*", r"indicat\w*",
     r"suggest\w*", r"points? to", r"consistent with", r"aligns? with", r"in line with", r"contribut\w* to",
@@ -132,6 +134,11 @@ def _set_aside(text: str, c0: int, c1: int, att: Attribution) -> list[tuple[int,
     return sorted(set(found))
 
 
+_NEGATIVE_SCORE = re.compile(r"\bnegative (?:score|attribution|weight|value|contribution|sign)\b", re.I)
+_OTHER_WORD = re.compile(r"\b(?:alongside|besides|along with|together with|in addition to|as well as|after|behind|next to|like|"
+                         r"unlike)\s+the (?:top|strongest|biggest|most \w+|leading|main|key|second) (?:verb|word|token|term|noun|adjective|"
+                         r"adverb|one|signal|cue|contributor|driver)\b", re.I)
+"""A rank that belongs to another word the clause mentions ("Alongside the top verb, 'wonderful' also …")."""
 _REMOVING = re.compile(r"^\W*(?:removing|deleting|dropping|masking|occluding|omitting|leaving out|taking out|without)\b", re.I)
 """A clause that states what removing its word does: its 'would' is occlusion's measured answer, not a guess."""
 _BARE_SUBJECT = re.compile(r"\b(?:the )?(?:word|token|term|adjective|adverb|noun|verb|intensifier|negation|negator|conjunction|"
@@ -146,7 +153,7 @@ _AFTER_WORD = frozenset("in of on at to for by from with that which who is was h
 """What follows 'word' as grammar, not as a name: "the leading word in the attribution", "the word with the most
 weight"."""
 _SKIP_CUES = re.compile(r"\b(?:slightly|a bit|a little|marginally|somewhat|well|far|clearly)\s+(?:ahead|above|more|less|higher|"
-                        r"lower|stronger|weaker|bigger|smaller|larger)\b|\bthan\b|\b(?:if|whether|might|may|could|would)\b|\?|\bpenultimate\b|"
+                        r"lower|stronger|weaker|bigger|smaller|larger)\b|\bthan\b|\b(?:if|whether|could|would)\b|\?|\bpenultimate\b|"
                         r"\bsecond[- ](?:to[- ]last|lowest|least|smallest|weakest|from (?:the )?(?:bottom|end))\b|"
                         r"\b(?:third|fourth|fifth|sixth|3rd|4th|5th|6th)\b|"
                         r"\b(?:one of|(?<!chief )(?<!first )(?<!foremost )(?<!top )(?:among|amongst))\s+the\s+(?!least\b|lowest\b|weakest\b|smallest\b)", re.I)
@@ -207,6 +214,7 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
             rest = no_rank_blanked(QUOTED.sub(" ", "".join(chars)))
             if _REMOVING.search(rest):
                 rest = re.sub(r"\b(?:would|will|could)\b", " ", rest)  # "removing X would leave …": occlusion, not a guess
+            rest = _OTHER_WORD.sub(lambda m: " " * len(m.group(0)), rest)  # "alongside the top verb": another word's rank
             kind, rest = _than_all(rest)
             if _SKIP_CUES.search(rest) or SUBSET.search(rest) or _HOW_IT_READS.search(rest):
                 continue
@@ -223,7 +231,9 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
                 continue  # "after 'mess', 'but' matters least": a rank among the rest, not among all words
             if len(subjects) > 1 and kind in ("top", "second"):
                 continue  # "the star words are 'loved' and 'wonderful'": a place shared by a list is no rank of each
-            if kind == "strong_pos" and against:
+            if kind in ("weak_pos", "strong_pos") and _NEGATIVE_SCORE.search(rest):
+                kind = "weak_neg" if kind == "weak_pos" else "strong_neg"  # "a small negative score": the size of a negative one
+            elif kind == "strong_pos" and against:
                 kind = "strong_neg"  # "argues strongly against negative"
             elif kind in ("top", "second", "least", "weak_pos") and against:
                 continue  # "speaks against it most": a rank among the words that push away, not among all words

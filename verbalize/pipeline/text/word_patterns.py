@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 CONNECTIVES = frozenset("and or which that who it then also".split())
 """Words a bare-word pattern must not take for the word it is about ("'first' is a position word and carries no weight")."""
-_ROLE = (r"(?:word|token|term|adjective|adverb|noun|verb|intensifier|negation|negator|conjunction|connective|qualifier|modifier|"
-         r"booster|amplifier|(?:contrast|discourse) marker|contrastive conjunction|sentiment word|opinion word)")
+_ROLE = (r"(?:(?:function|content|sentiment|opinion|stop|filler|negation|emotion|key) ?word|word|token|term|adjective|adverb|noun|"
+         r"verb|intensifier|negation|negator|conjunction|connective|qualifier|modifier|booster|amplifier|pronoun|determiner|"
+         r"article|preposition|particle|(?:contrast|discourse) marker|contrastive conjunction)")
 """What an explanation calls a word before naming it: "the intensifier total", "the contrast marker but"."""
 _W = r"(?:the " + _ROLE + r"\s+)?(?:\*\*)?[\"'“‘»`]?(?P<{n}>[^\s\"'“”‘’»«`,.;:!?()*]+)[\"'”’«`]?(?:\*\*)?"
 """A word as LLMs write it: bare, quoted, curly-quoted or in markdown bold."""
@@ -260,7 +261,7 @@ COMPARATIVE = re.compile(
     r"(?:\*\*|[\"'“‘»`])(?P<x>[^\s\"'“”‘’»«`,.;:!?()*]+)(?:\*\*|[\"'”’«`])"
     r"(?P<mid>(?:(?!\bthan\b)[^.;:!?\"'“”‘’*»«]){0,60}?)\b(?P<cmp>more|larger|bigger|greater|higher|stronger|heavier|"
     r"weightier|less|smaller|lower|weaker)\b(?:(?!\bthan\b)[^.;:!?\"'“”‘’*»«]){0,50}?\bthan\s+"
-    r"(?:on\s+|that of\s+|the (?:word|token)\s+|for\s+|does\s+|do\s+)?"
+    r"(?:on\s+|that of\s+|the " + _ROLE + r"\s+|for\s+|does\s+|do\s+)?"
     r"(?:\*\*)?[\"'“‘»`]?(?P<y>[^\s\"'“”‘’»«`,.;:!?()*]+)", re.I)
 """'X plays a larger role than Y', 'X is less important to the classifier than Y': X quoted or bold, any verb
 phrase around the comparative (a bare X would let any word of the sentence stand in for it)."""

@@ -42,6 +42,9 @@ def judge(kind: str, x: str, xs: list[float], st: Stats) -> tuple[bool, str]:
         return any(v > 0 and v >= 0.5 * st.max_pos for v in xs), f"strong: ≥ half the top positive {st.max_pos:.4g}"
     if kind == "weak_pos":
         return any(0 < v < 0.5 * st.max_pos for v in xs), f"weak: below half the top positive {st.max_pos:.4g}"
+    if kind == "weak_neg":
+        return (any(v < 0 and abs(v) < 0.5 * st.max_abs for v in xs),
+                f"weak negative: below zero, |score| below half the largest |score| {st.max_abs:.4g}")
     if kind == "strong_neg":
         return any(v < 0 and v <= 0.5 * st.min_neg for v in xs), f"strong: ≤ half the most negative {st.min_neg:.4g}"
     if kind == "none":
