@@ -91,6 +91,20 @@ def statuses(text: str, name: str = "chelsea") -> list[str]:
     ("The model is most confident it is a space shuttle.", "rocket", False),
     ("The overlay is brightest on the sky, not on the rocket.", "rocket", True),
     ("Roughly two-thirds of the warm colours fall inside the segment.", "chelsea", False),
+    # hand-written true probes of 'only the object' and shares (after round 14): 'everything but the cat blurred',
+    # 'blurring the rest', 'the isolated cat', 'with the background removed', 'segment-only', 'the rest on …',
+    # the words right before a number, the value before a change, the kept object is no prediction
+    ("With everything but the cat blurred, the model says Egyptian cat at 84%.", "chelsea", True),
+    ("Keeping the cat and blurring the rest, the score climbs slightly from 80% to 84%.", "chelsea", True),
+    ("The isolated cat is classified as Egyptian cat with 84% confidence.", "chelsea", True),
+    ("With the background removed, the model is 84% sure.", "chelsea", True),
+    ("With the background removed, the model is 64% sure.", "chelsea", False),
+    ("In the segment-only view the probability for Egyptian cat is 0.84, up from 0.80.", "chelsea", True),
+    ("About 65% of the saliency is on the cup, the rest on the table and background.", "coffee", True),
+    ("The saliency inside the cup (65%) exceeds its area share (47%).", "coffee", True),
+    ("The saliency inside the cup (65%) exceeds its area share (67%).", "coffee", False),
+    ("The model's 86% confidence in espresso collapses to under 1% when the cup is blurred.", "coffee", True),
+    ("The espresso prediction survives when only the cup is kept.", "coffee", True),
 ])
 def test_issue_sentences(text: str, name: str, want: bool) -> None:
     got = statuses(text, name)

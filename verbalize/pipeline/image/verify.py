@@ -72,8 +72,8 @@ GENERIC_NAMES = {"mask", "screen", "monitor", "window screen", "switch", "plate"
                  "menu", "grid"}
 """Class names that are also words of an explanation ("the object mask"): read only when ranked or quoted."""
 
-_CLAUSE = re.compile(r";|,\s+(?:and|which|while|but|whereas|then|with|followed by|ahead of|yet)\s|\s(?:but|whereas|while|yet)\s",
-                     re.I)
+_CLAUSE = re.compile(r";|,\s+(?:and|which|while|but|whereas|then|with|followed by|ahead of|yet|the rest|the remainder)\s|"
+                     r"(?<!everything)(?<!nothing)(?<!anything)(?<!\ball)\sbut\s|\s(?:whereas|while|yet)\s", re.I)
 _NEGATION = re.compile(r"\b(?:not|never|no longer|n't)\b|\w+n't\b", re.I)
 
 _FACT_AUC = re.compile(r"\b(deletion|insertion)\b", re.I)
@@ -86,7 +86,9 @@ _AREA = re.compile(r"\b(covers?|covering|fills?|filling|occup\w+|takes? up|area|
                    r"frame|photo)\b", re.I)
 _PROBABILITY = re.compile(r"\b(probab\w*|confiden\w*|sure|certain|likely|chance|predict\w*|gets?|gives?|yields?|"
                           r"receives?|scores?|assigns?|keeps?|leaves?)\b", re.I)
-_ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|(?:segment|object|mask|region) only\b|isolat\w+ (?:the|its)\b|nothing (?:but|except)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
+_ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|(?:segment|object|mask|region)[- ]only\b|isolated\b|in isolation\b|"
+                   r"keep(?:s|ing)? (?:only |just )?(?:the|its)\b(?=[^.;]{0,40}\b(?:blurr?\w*|mask\w*|remov\w*|hid\w*|grey\w*|gray\w*)\s+"
+                   r"(?:the )?(?:rest|background|remainder|everything else))|isolat\w+ (?:the|its)\b|nothing (?:but|except)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
                    r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
 _REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|(?:mean|grey|gray|black|blur|noise|zero)"
                       r"[- ]fill(?:ed|ing|s)?|filled (?:in )?with (?:the )?(?:mean|grey|gray|black|blur|noise)|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet(?!ion\b)\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
@@ -217,6 +219,15 @@ def _class_pattern(names: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, s
     return re.compile(rf"(?<![\w-])({alt})(?:e?s)?(?![\w-])", re.I), forms
 
 
+def _is_object(sentence: str, m: _Mention) -> bool:
+    """Whether a class mention names the kept or removed object ("when only the cup is kept"), not a prediction."""
+    return bool(re.search(r"(?:only|just|without|remov\w+|mask\w*(?: out)?|blurr\w*(?: out)?|hid\w+|delet\w+|cover\w*|isolat\w+|"
+                          r"keep\w*|kept|crop\w*(?: to)?|blank\w*(?: out)?)\s+(?:the|its|this|that)\s*(?:\w+\s+)?$",
+                          sentence[max(0, m.start - 30): m.start], re.I)
+                or re.match(r"\s+(?:alone|on its own|by itself|is (?:masked|removed|blurred|hidden|covered|kept|isolated))",
+                            sentence[m.end:], re.I))
+
+
 def _mentions(sentence: str, f: FactSheet, names: Sequence[str]) -> list[_Mention]:
     ranked = {f.label, *(a.label for a in f.alternatives)}
     # The pattern is keyed on the label set alone (not on this sheet's ranking), so it compiles once per
@@ -301,8 +312,10 @@ class _Checker:
                          or only.start() < removed.start()):
                 return "only"
             if removed:
-                if re.match(r"\s*(?:the|its|all the)?\s*(?:background|surroundings|backdrop|context)\b", text[removed.end():], re.I):
-                    return "only"  # "without the background": only the object is left
+                if re.match(r"\s*(?:the|its|all the)?\s*(?:background|surroundings|backdrop|context|rest|remainder|everything else)\b",
+                            text[removed.end():], re.I) or re.search(r"\b(?:background|surroundings|backdrop|rest)\s+(?:is\s+|being\s+)?$",
+                                                                     text[:removed.start()], re.I):
+                    return "only"  # "without the background", "with the background removed": only the object is left
                 return "removed"
         return None
 
@@ -344,8 +357,10 @@ class _Checker:
         if q.fraction and skip_shares:
             return
         # saliency share: in a named cell/band, else in the segment
-        ctx = next((c for c in (clause, sentence) if _SALIENCY.search(c) or _AREA.search(c) or _PROBABILITY.search(c)),
-                   sentence)
+        local = s[max(c0, q.start - 25): q.start]  # "its area share (47%)": the words right before a number name it
+        near = local if (_SALIENCY.search(local) is None) != (_AREA.search(local) is None) else None
+        ctx = near or next((c for c in (clause, sentence) if _SALIENCY.search(c) or _AREA.search(c) or _PROBABILITY.search(c)),
+                           sentence)
         if _SALIENCY.search(ctx) and not re.search(r"\bprobab", ctx, re.I):
             loc = _LOCATION.search(sentence)
             if loc is not None and not self._non_location(sentence, loc):
@@ -375,6 +390,10 @@ class _Checker:
             return  # "most", "half" without saying of what
         condition = self._condition(s, c0, c1)
         subject = self._subject(s, q, mentions, (c0, c1))
+        later = next((x for x in quantities(s, q.end, c1) if re.search(r"\bto\s+(?:about |around |roughly |just |only )?$",
+                                                                            s[max(q.end, x.start - 20): x.start], re.I)), None)
+        if condition is not None and later is not None and any(p.search(s, q.end, later.start) for p, *_ in _CHANGE):
+            condition = None  # "the 86% confidence collapses to under 1% when …": the value before the change
         if condition is not None and re.search(r"\b(?:from|original|originally|initial|initially|before|otherwise)\s+"
                                                r"(?:about |around |roughly |some )?$", s[max(0, q.start - 30): q.start], re.I):
             condition = None  # "falls from 80% to 0% when …": the value before the change
@@ -443,7 +462,7 @@ class _Checker:
             frame = runner or pred
             if frame is None:
                 continue
-            after = [m for m in mentions if frame.end() <= m.start < c1]
+            after = [m for m in mentions if frame.end() <= m.start < c1 and not _is_object(s, m)]
             before = [m for m in mentions if c0 <= m.start and m.end <= frame.start() and re.fullmatch(
                 r"[\"'”’»]?\s*(?:,\s*)?(?:is|was|are|gets|got|comes|came|remains|stays)?\s*(?:not\s+)?(?:the\s+)?"
                 r"(?:model's\s+|network's\s+|classifier's\s+)?(?:\w+\s+)?", s[m.end: frame.start()], re.I)]
