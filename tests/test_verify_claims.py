@@ -105,6 +105,25 @@ def statuses(text: str, name: str = "chelsea") -> list[str]:
     ("The saliency inside the cup (65%) exceeds its area share (67%).", "coffee", False),
     ("The model's 86% confidence in espresso collapses to under 1% when the cup is blurred.", "coffee", True),
     ("The espresso prediction survives when only the cup is kept.", "coffee", True),
+    # round 15 (dev half): what a number measures is read next to it; a saliency word as the removed object;
+    # bracketed numbers; places that get nothing; 'than half' is no comparison of object and background
+    ("For the deletion test, where the most highlighted pixels are erased first, the area under the curve came out "
+     "around 0.27.", "chelsea", True),
+    ("When we painted the highlighted patch over with flat grey, the AI still said 'Egyptian cat' with about 87% confidence.",
+     "chelsea_eigencam", True),
+    ("When we blurred the astronaut out of the picture, the barbell score dropped to well under 1%.", "astronaut", True),
+    ("Showing the AI only the building, with everything around it blurred, gave 'bell cote' about 26%.", "china", True),
+    ("Blurring out the motorbike did not drag the moped score down.", "motorcycle", False),
+    ("Cup is the runner-up, but at 0.10 it trails espresso (0.86) by a wide margin.", "coffee", True),
+    ("Cup is the runner-up, but at 0.20 it trails espresso (0.86) by a wide margin.", "coffee", False),
+    ("The strongest evidence is in the lower centre, with the top row contributing almost nothing.", "astronaut_eigencam", True),
+    ("Dumbbell is the class the model outputs, rather than barbell.", "astronaut_eigencam", False),
+    ("Dome comes second at 0.17, behind bell cote at 0.36.", "china", True),
+    ("The person covers just over half of the image and holds about two-thirds of the saliency.", "grace_hopper", True),
+    ("The most salient cell is the upper centre, although the middle column as a whole holds about 44%.", "grace_hopper", True),
+    ("Slightly less than half the saliency (about 49%) falls inside the segment, so the background edges out the object.",
+     "motorcycle", True),
+    ("The highlighted evidence sits mostly on the right-hand side of the photo.", "china_eigencam", False),
 ])
 def test_issue_sentences(text: str, name: str, want: bool) -> None:
     got = statuses(text, name)
@@ -368,6 +387,13 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("Alongside the top word, 'but' also has a strong positive score.", True),
     ("Dropping the word 'total' would not affect the prediction at all.", False),
     ("It appears that 'food' may well be the least important token, though it's hard to be definitive.", True),
+    # round 15 (dev half): a leading subordinate clause, 'among the attributions', '(A against B)', 'outweighs it'
+    ("While 'not' sets the tone, the top attribution in the explanation goes to 'total'.", False),
+    ("Unlike the 'not' in front of it, which flips the praise, 'bad' ends up as the least important word.", False),
+    ("The reviewer hated the service, yet 'mess' ranks only second among the attributions.", False),
+    ("'mess' narrowly outweighs 'but' (0.32 against 0.21).", True),
+    ("Whereas 'but' only joins the clauses, 'total' outweighs it in the explanation.", False),
+    ("Whereas 'total' only intensifies, 'mess' outweighs it in the explanation.", True),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

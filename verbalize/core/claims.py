@@ -129,7 +129,7 @@ HEDGES: dict[str, tuple[str, str]] = {
     "under": ("under", "strictly below"), "less than": ("under", "strictly below"), "below": ("under", "strictly below"),
     ">": ("over", "strictly above"), "<": ("under", "strictly below"),
 }
-_NOT_SUPERLATIVE = (r"(?!\s+(?:salient|important|likely|probable|relevant|influential|significant|confident|"
+_NOT_SUPERLATIVE = (r"(?!\s+(?:\w+(?:ed|ive|ent|ant|ful|ic|ous|ble)\b|salient|important|likely|probable|relevant|influential|significant|confident|"
                     r"prominent|strongly|heavily|striking|attended|weight))")
 """'most salient' is a superlative, not a share."""
 _HEDGE = rf"(?:(?P<hedge>{'|'.join(sorted(map(re.escape, HEDGES), key=len, reverse=True))})(?:\s+|(?<=[<>])\s*))?"

@@ -72,7 +72,8 @@ GENERIC_NAMES = {"mask", "screen", "monitor", "window screen", "switch", "plate"
                  "menu", "grid"}
 """Class names that are also words of an explanation ("the object mask"): read only when ranked or quoted."""
 
-_CLAUSE = re.compile(r";|,\s+(?:and|which|while|but|whereas|then|with|followed by|ahead of|yet|the rest|the remainder)\s|"
+_CLAUSE = re.compile(r";|,\s+(?:and|which|while|but|whereas|then|with|followed by|ahead of|behind|after|trailing|yet|so|the rest|"
+                     r"the remainder)\s|"
                      r"(?<!everything)(?<!nothing)(?<!anything)(?<!\ball)\sbut\s|\s(?:whereas|while|yet)\s", re.I)
 _NEGATION = re.compile(r"\b(?:not|never|no longer|n't)\b|\w+n't\b", re.I)
 
@@ -86,14 +87,15 @@ _AREA = re.compile(r"\b(covers?|covering|fills?|filling|occup\w+|takes? up|area|
                    r"frame|photo)\b", re.I)
 _PROBABILITY = re.compile(r"\b(probab\w*|confiden\w*|sure|certain|likely|chance|predict\w*|gets?|gives?|yields?|"
                           r"receives?|scores?|assigns?|keeps?|leaves?)\b", re.I)
-_ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|(?:segment|object|mask|region)[- ]only\b|isolated\b|in isolation\b|"
+_ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|isolat\w+ (?:that|this)\b|(?:segment|object|mask|region)[- ]only\b|isolated\b|in isolation\b|"
                    r"keep(?:s|ing)? (?:only |just )?(?:the|its)\b(?=[^.;]{0,40}\b(?:blurr?\w*|mask\w*|remov\w*|hid\w*|grey\w*|gray\w*)\s+"
                    r"(?:the )?(?:rest|background|remainder|everything else))|isolat\w+ (?:the|its)\b|nothing (?:but|except)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
                    r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
-_REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|(?:mean|grey|gray|black|blur|noise|zero)"
+_REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|paint(?:s|ed|ing)? (?:\w+ ){0,4}?over|"
+                      r"grey(?:s|ed|ing)? out|gray(?:s|ed|ing)? out|(?:mean|grey|gray|black|blur|noise|zero)"
                       r"[- ]fill(?:ed|ing|s)?|filled (?:in )?with (?:the )?(?:mean|grey|gray|black|blur|noise)|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet(?!ion\b)\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
                       r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
-_PRED = re.compile(r"\b((?:is |are )?most (?:confident|sure|certain)(?: that)? (?:it is|it's|this is|the image shows|of)|(?:reads?|takes?|took|treats?|treated|interprets?|interpreted|views?|viewed|pegs?|pegged|picks?|picked)"
+_PRED = re.compile(r"\b(decided|outputs?|returns?|(?:is |are )?most (?:confident|sure|certain)(?: that)? (?:it is|it's|this is|the image shows|of)|(?:reads?|takes?|took|treats?|treated|interprets?|interpreted|views?|viewed|pegs?|pegged|picks?|picked)"
                    r"\b(?=[^.;]{0,40}\bas\b)|chooses?|chose|goes with|went with|opts? for|according to the (?:model|classifier|network)|conclud\w+|settles? on|settled on|verdict|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
                    r"answer)|best guess|answer|thinks?|labels?|labelled|decides?|comes? out on top|identif\w+|"
                    r"recogni[sz]\w*|sees?|output)\b", re.I)
@@ -109,7 +111,9 @@ _OBJECT_DRIVES = re.compile(r"\b(?:driven|dominated|carried) (?:mostly |mainly |
                             r"from", re.I)
 _OBJECT_DRIVES = re.compile(r"(?:" + _OBJECT_DRIVES.pattern + r")\s+(?:the\s+)?(?:segmented\s+)?(?P<o>object|segment|foreground|mask)\b", re.I)
 """What drives the prediction, when a sentence names only the object: "is not driven by the segmented object"."""
-_VERSUS = re.compile(r"\b(rather than|more than|than|instead of)\b|,?\s\bnot\b|\s>\s?", re.I)
+_VERSUS = re.compile(r"\b(rather than|more than|than|instead of|edges? out|outweighs?|beats?|dominates?|wins? over|trumps?)\b"
+                     r"(?!\s+(?:half|a third|a quarter|a fifth|a tenth|two-thirds|three quarters|\d|one|two|three|four|five|ten|"
+                     r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety))|,?\s\bnot\b|\s>\s?", re.I)
 _CITATION = re.compile(r"\s*[\[(]\s*([a-z][a-z0-9_]*)\s*[\])]")
 
 _CHANGE = [  # (pattern, rule name, test on (p, p_after), threshold in words)
@@ -126,7 +130,8 @@ _CHANGE = [  # (pattern, rule name, test on (p, p_after), threshold in words)
                 r"lower)|(?:drops?|dropped|falls?|fell|declines?|declined) (?:considerably|significantly|substantially|markedly|a lot))\b",
                 re.I), "drops a lot", lambda p, a: a - p <= -0.10, "Δ ≤ −0.10"),
     (re.compile(r"\b(lower(?:s|ed|ing)?(?! (?:left|right|centre|center|part|half|row|third))|drops?|dropped|falls?|fell|"
-                r"reduc\w*|decreas\w*|less (?:sure|confident|certain|likely)|declin\w*|loses? (?:its |much of its )?confidence)\b", re.I),
+                r"reduc\w*|decreas\w*|less (?:sure|confident|certain|likely)|declin\w*|loses? (?:its |much of its )?confidence|"
+                r"(?:drag|pull|knock|bring|push)\w* (?:\w+ ){0,3}?down|tank\w*|sinks?|sank|dips?|dipped|slides?|slid)\b", re.I),
      "lowers",
      lambda p, a: a - p < -0.02, "Δ < −0.02"),
     (re.compile(r"\b(rais\w*|rises?|rose|increas\w*|boost\w*|jumps?|lifts?|lifted|more (?:sure|confident|certain|likely))\b",
@@ -149,7 +154,8 @@ for _rw, _ri in {"upper": 0, "top": 0, "lower": 2, "bottom": 2}.items():
         _CELLS[f"{_rw} of the"] = {(_ri, c) for c in range(3)}
 for _cw, _ci in {"left": 0, "right": 2}.items():
     _CELLS[f"middle {_cw}"] = _CELLS[f"middle-{_cw}"] = _CELLS[f"centre-{_cw}"] = _CELLS[f"center-{_cw}"] = {(1, _ci)}
-    for _suffix in (" side", " half", " part", " third", " column", " edge", " strip", " portion"):
+    for _suffix in (" side", " half", " part", " third", " column", " edge", " strip", " portion", "-hand side", " hand side",
+                    "-hand column", "-hand third", "-hand edge"):
         _CELLS[f"{_cw}{_suffix}"] = {(r, _ci) for r in range(3)}
 _CELLS["middle row"] = _CELLS["middle horizontal band"] = _CELLS["middle band"] = {(1, c) for c in range(3)}
 _CELLS["central row"] = _CELLS["central band"] = _CELLS["central horizontal band"] = {(1, c) for c in range(3)}
@@ -169,6 +175,18 @@ _LITTLE_SALIENT = re.compile(r"\b(?:almost|nearly|next to|virtually|practically)
                              r"(?:of the )?(?:saliency|attention|heat|activation|evidence|weight)|\b(?:nearly |almost |mostly |largely )?"
                              r"(?:dark|dim|cold|cool|quiet|empty|blank)\b", re.I)
 """A place said to get little saliency ("the right column gets almost no saliency", "the corner is nearly dark")."""
+_GETS_NOTHING = re.compile(r"\s+(?:\w+\s+){0,2}?(?:contribut\w+|gets?|getting|receiv\w+|holds?|has|sees?|shows?)\s+(?:almost |nearly |"
+                           r"next to |virtually |practically |essentially )?(?:nothing|none|no\b|little|hardly any|barely any)", re.I)
+"""A place followed by what it gets: "the top row contributing almost nothing", "the top row gets none"."""
+
+
+def _stretch(s: str, a: int, b: int) -> str:
+    """The stretch of a sentence between the commas or semicolons around s[a:b]."""
+    left = max([0, *(m.end() for m in re.finditer(r"[,;]", s[:a]))])
+    right = next((b + m.start() for m in re.finditer(r"[,;]", s[b:])), len(s))
+    return s[left:right]
+
+
 _TOGETHER = re.compile(r"\b(?:together|combined|between them|jointly|in total|taken together)\b", re.I)
 """Places named together hold one share: "the centre and middle-left cells together hold over 60%"."""
 
@@ -217,6 +235,30 @@ def _class_pattern(names: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, s
             forms.setdefault(low, n)
     alt = "|".join(re.escape(x) for x in sorted(forms, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])({alt})(?:e?s)?(?![\w-])", re.I), forms
+
+
+_AFTER_SALIENCY = re.compile(r"\s*%?\s*(?:of\s+)?(?:the\s+|its\s+|all\s+)?(?:positive\s+)?(?:saliency|attention|heat|attribution|"
+                             r"evidence|activation|relevance|highlight\w*|overlay|warm colou?rs)\b", re.I)
+_AFTER_AREA = re.compile(r"\s*%?\s*of\s+(?:the\s+)?(?:image|picture|frame|photo|pixels)\b", re.I)
+_AFTER_PROBABILITY = re.compile(r"\s*%?\s*(?:confidence|probability|certainty|chance|likelihood|sure|certain|confident)\b", re.I)
+_REMOVED_SALIENT = re.compile(r"\b(?:remov\w*|mask\w*|grey(?:ing|ed)? out|gray(?:ing|ed)? out|blurr?\w*(?: out)?|paint\w*(?: over)?|"
+                              r"hid\w*|occlud\w*|delet\w*|cover\w*|blank\w*(?: out)?|isolat\w*|keep\w*|kept)\s+(?:the |that |this )?"
+                              r"(?:most )?(?:highlighted|salient|hot|red|warm|bright)\s+(?:region|patch|area|part|pixels|spot|zone)s?", re.I)
+
+
+def _what_number(s: str, q: Quantity, c0: int) -> str | None:
+    """The words that say what a number measures, when they stand right next to it: after it ("two-thirds of the
+    saliency", "84% confidence"), else right before it ("its area share (47%)", "the score dropped to 1%")."""
+    after = s[q.end: q.end + 40]
+    if _AFTER_SALIENCY.match(after):
+        return "saliency"
+    if _AFTER_AREA.match(after):
+        return "area of the image"
+    if _AFTER_PROBABILITY.match(after):
+        return "probability"
+    local = s[max(c0, q.start - 25): q.start]
+    found = [w for w, p in (("saliency", _SALIENCY), ("area of the image", _AREA), ("probability", _PROBABILITY)) if p.search(local)]
+    return found[0] if len(found) == 1 else None
 
 
 def _is_object(sentence: str, m: _Mention) -> bool:
@@ -313,7 +355,8 @@ class _Checker:
                 return "only"
             if removed:
                 if re.match(r"\s*(?:the|its|all the)?\s*(?:background|surroundings|backdrop|context|rest|remainder|everything else)\b",
-                            text[removed.end():], re.I) or re.search(r"\b(?:background|surroundings|backdrop|rest)\s+(?:is\s+|being\s+)?$",
+                            text[removed.end():], re.I) or re.search(r"\b(?:background|surroundings|backdrop|rest|everything (?:around|"
+                                                                     r"else|outside)(?: it| them| the \w+)?)\s+(?:is\s+|being\s+)?$",
                                                                      text[:removed.start()], re.I):
                     return "only"  # "without the background", "with the background removed": only the object is left
                 return "removed"
@@ -357,13 +400,14 @@ class _Checker:
         if q.fraction and skip_shares:
             return
         # saliency share: in a named cell/band, else in the segment
-        local = s[max(c0, q.start - 25): q.start]  # "its area share (47%)": the words right before a number name it
-        near = local if (_SALIENCY.search(local) is None) != (_AREA.search(local) is None) else None
-        ctx = near or next((c for c in (clause, sentence) if _SALIENCY.search(c) or _AREA.search(c) or _PROBABILITY.search(c)),
-                           sentence)
+        ctx = _what_number(s, q, c0) or next((c for c in (clause, sentence) if _SALIENCY.search(c) or _AREA.search(c)
+                                                or _PROBABILITY.search(c)), sentence)
+        ctx = _REMOVED_SALIENT.sub(" ", ctx)  # "greying out the highlighted region": the object removed, not a share
         if _SALIENCY.search(ctx) and not re.search(r"\bprobab", ctx, re.I):
-            loc = _LOCATION.search(sentence)
-            if loc is not None and not self._non_location(sentence, loc):
+            places = [m for m in _LOCATION.finditer(sentence) if not self._non_location(sentence, m)]
+            before = [m for m in places if c0 <= m.start() < q.start]  # the place named in the number's own clause, before it
+            loc = before[-1] if before else (places[0] if places else None)
+            if loc is not None:
                 cells = _places(sentence, loc)
                 share = sum(self.f.saliency_grid[r][c] for r, c in cells)
                 ok = q.holds(share)
@@ -427,7 +471,13 @@ class _Checker:
             r"kept|crop\w*(?: to)?|blank\w*(?: out)?)"
             r"\s+(?:the|its|this|that)\s*(?:\w+\s+)?$", s[max(0, m.start - 30): m.start], re.I)
             or re.match(r"\s+(?:alone|on its own|by itself|is (?:masked|removed|blurred|hidden|covered|kept))", s[m.end:], re.I)}
-        candidates = [m for m in mentions if m.start not in objects]
+        # a number in brackets right after a class is that class's ("trails espresso (0.86)"); other numbers are not
+        bracketed = {m.start: m for m in mentions if re.match(r"\s*\(\s*(?:p\s*=\s*)?[-+]?\d", s[m.end:])}
+        for m in bracketed.values():
+            if m.end <= q.start <= m.end + 12 and s[m.end: q.start].strip() in ("(", "(p =", "(p=") or \
+                    re.fullmatch(r"\s*\(\s*(?:p\s*=\s*)?", s[m.end: q.start]):
+                return m.name
+        candidates = [m for m in mentions if m.start not in objects and m.start not in bracketed]
         if not candidates:
             return None
         in_clause = [m for m in candidates if clause[0] <= m.start < clause[1]] or candidates
@@ -462,10 +512,12 @@ class _Checker:
             frame = runner or pred
             if frame is None:
                 continue
-            after = [m for m in mentions if frame.end() <= m.start < c1 and not _is_object(s, m)]
+            after = [m for m in mentions if frame.end() <= m.start < c1 and not _is_object(s, m) and not re.search(
+                r"(?:rather than|instead of|not|over|than)\s+(?:the\s+|a\s+|an\s+)?$", s[max(0, m.start - 15): m.start], re.I)]
             before = [m for m in mentions if c0 <= m.start and m.end <= frame.start() and re.fullmatch(
                 r"[\"'”’»]?\s*(?:,\s*)?(?:is|was|are|gets|got|comes|came|remains|stays)?\s*(?:not\s+)?(?:the\s+)?"
-                r"(?:model's\s+|network's\s+|classifier's\s+)?(?:\w+\s+)?", s[m.end: frame.start()], re.I)]
+                r"(?:model's\s+|network's\s+|classifier's\s+)?(?:\w+\s+)?(?:(?:that\s+)?(?:the\s+)?(?:model|network|classifier|AI|"
+                r"system)\s+)?", s[m.end: frame.start()], re.I)]
             pick = after[0] if after else (before[-1] if before else None)
             if pick is not None:
                 chosen[id(pick)] = ("runner" if runner else "pred", c0, c1)
@@ -542,7 +594,8 @@ class _Checker:
             cells = _places(s, m)
             share = sum(self.f.saliency_grid[r][c] for r, c in cells)
             neg = self._negated(s, 0, m.start())
-            if _LITTLE_SALIENT.search(s) and not _LEAST_SALIENT.search(s):  # "the right column gets almost no saliency"
+            stretch = _stretch(s, m.start(), m.end())  # the words of this place's own clause
+            if (_LITTLE_SALIENT.search(stretch) or _GETS_NOTHING.match(s, m.end())) and not _LEAST_SALIENT.search(s):
                 even = len(cells) / 9
                 self.add(s0 + m.start(), s0 + m.end(), "location", (share < even / 2) != neg,
                          f"{share:.0%} of the positive saliency there; little means below half an even share ({even / 2:.1%})"

@@ -274,7 +274,7 @@ def _number_claims(text: str, sentences: list[tuple[int, int]], citations: list[
     return claims
 
 
-_PAIR = re.compile(rf"\(\s*({NUM})\s*(?:vs\.?|versus|v\.|and|/|,|to)\s*({NUM})\s*\)", re.I)
+_PAIR = re.compile(rf"\(\s*({NUM})\s*(?:vs\.?|versus|v\.|and|/|,|to|against|over)\s*({NUM})\s*\)", re.I)
 """Two scores in brackets after two named words: "(0.15 vs 0.11)"."""
 _FACT_ID = re.compile(r"\s*\)?\s*\[\s*s(\d{1,6})\s*\]")
 """The fact id the feldhus_instruct prompt (v2) asks for after a quoted score: "'mess' (0.32) [s12]"."""

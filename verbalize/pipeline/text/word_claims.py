@@ -153,11 +153,15 @@ def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str
         if kind == "top" and _NOT_FIRST.search(text[max(0, m.start() - 50): m.start()]):
             continue  # "behind 'mess', the most important word is 'but'": a second place, read by its own pattern
         if kind in ("more", "less"):
-            ys = scores_of(att, m.group("y"))
+            y = m.group("y")
+            if y.casefold() in ("it", "them"):  # "Whereas 'but' only joins the clauses, 'terrible' outweighs it"
+                others = [text[a:b] for a, b in quotes if s0 <= a and b <= m.start("x") and scores_of(att, text[a:b].strip("\"'“”‘’»«`*"))]
+                y = others[-1].strip("\"'“”‘’»«`*") if len(others) == 1 else y
+            ys = scores_of(att, y)
             if not ys or m.group("y").casefold() in ("the", "a", "an", "this", "that", "its", "their"):
                 continue  # "'terrible' dominates the prediction" compares with no word
             ok = max(xs) > max(ys) if kind == "more" else max(xs) < max(ys)
-            rule = f"score({m.group('y')}) = {max(ys):.4g}"
+            rule = f"score({y}) = {max(ys):.4g}"
         elif kind == "strong_to":
             target = m.group("l").casefold()
             if label is None or target not in {lb.casefold() for lb in labels}:

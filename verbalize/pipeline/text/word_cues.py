@@ -123,6 +123,20 @@ def _against_explained(rest: str, named: str, label: str, against_words: bool) -
     return (named.casefold() == label.casefold()) != towards
 
 
+_LEADING = re.compile(r"\W*(?:while|whereas|although|though|even though|unlike|compared (?:with|to)|as|since|because)\b[^,;]*,",
+                      re.I)
+
+
+def _with_leading_clause(text: str, clauses: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The clauses, with a leading subordinate clause cut off at its comma ("While 'loved' sets the tone, the top
+    attribution goes to 'wonderful'": two clauses)."""
+    out = []
+    for c0, c1 in clauses:
+        m = _LEADING.match(text, c0, c1)
+        out += [(c0, m.end()), (m.end(), c1)] if m and m.end() < c1 else [(c0, c1)]
+    return out
+
+
 def _set_aside(text: str, c0: int, c1: int, att: Attribution) -> list[tuple[int, int]]:
     """The spans of the words a clause sets aside or ranks its subject below: they are no subject of its claim,
     and a top cue then means a second place."""
@@ -156,7 +170,8 @@ _SKIP_CUES = re.compile(r"\b(?:slightly|a bit|a little|marginally|somewhat|well|
                         r"lower|stronger|weaker|bigger|smaller|larger)\b|\bthan\b|\b(?:if|whether|could|would)\b|\?|\bpenultimate\b|"
                         r"\bsecond[- ](?:to[- ]last|lowest|least|smallest|weakest|from (?:the )?(?:bottom|end))\b|"
                         r"\b(?:third|fourth|fifth|sixth|3rd|4th|5th|6th)\b|"
-                        r"\b(?:one of|(?<!chief )(?<!first )(?<!foremost )(?<!top )(?:among|amongst))\s+the\s+(?!least\b|lowest\b|weakest\b|smallest\b)", re.I)
+                        r"\b(?:one of|(?<!chief )(?<!first )(?<!foremost )(?<!top )(?:among|amongst))\s+the\s+(?!least\b|lowest\b|weakest\b|smallest\b|"
+                        r"(?:attributions?|words|tokens|scores|features|inputs)\b)", re.I)
 """Clauses the cue words do not decide: comparisons, conditionals, questions, ranks below second ("the third most
 important word") and memberships ("one of the most important words", "among the top words": ties aside, a
 statement of the least ones holds for every word at the bottom, one of the top ones for more than the top)."""
@@ -191,7 +206,7 @@ def cue_claims(text: str, att: Attribution, labels: Sequence[str], label: str | 
     claims: list[Claim] = []
     groups = cited_lists(text, cited)
     for s0, s1 in sentence_spans(text):
-        for c0, c1 in split_spans(text, _CUE_CLAUSE, s0, s1) or [(s0, s1)]:
+        for c0, c1 in _with_leading_clause(text, split_spans(text, _CUE_CLAUSE, s0, s1) or [(s0, s1)]):
             if any(c0 <= a < c1 for a, _ in read):
                 continue
             asides = _set_aside(text, c0, c1, att)  # "After 'mess', …", "…, just behind 'damaged'": words ranked above

@@ -133,7 +133,7 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
     ("top", rf"\b(?:word|token) that (?:matters|counts|contributes|weighs)\s+(?:the )?most\b[^.;]{{0,40}}?\b(?:is|was)\s+{PAT_X}"),
     ("top", rf"(?<!second )(?<!second-)\b(?:key|main|primary|biggest|strongest|largest) (?:driver|factor|signal|contributor|"
             rf"cue|indicator|evidence)\b[^.;\"'“”*]{{0,40}}?\b(?:is|was|comes from|came from)\s+{PAT_X}"),
-    ("top", rf"(?<!second )(?<!second-)\b{PAT_BIG} (?:{PAT_SCORE}|importance)(?: score)? (?:goes to|went to|belongs to|is assigned to|"
+    ("top", rf"(?<!second )(?<!second-)\b{PAT_BIG} (?:{PAT_SCORE}|importance)(?: score)?{_WHERE} (?:goes to|went to|belongs to|is assigned to|"
             rf"is given to|falls on|is held by)\s+{PAT_X}"),
     ("top", rf"\b(?:hinge[sd]?|rel(?:ies|ied|y)|depend(?:s|ed)?|rest(?:s|ed)?|focus(?:es|ed)?|draw(?:s|n)?|turn(?:s|ed)?|lean(?:s|ed)?)\s+"
             rf"(?:above all|most heavily|most strongly|most|mostly|mainly|largely|chiefly|primarily|principally)\s+on\s+{PAT_X}"),
