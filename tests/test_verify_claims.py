@@ -124,6 +124,9 @@ def statuses(text: str, name: str = "chelsea") -> list[str]:
     ("Slightly less than half the saliency (about 49%) falls inside the segment, so the background edges out the object.",
      "motorcycle", True),
     ("The highlighted evidence sits mostly on the right-hand side of the photo.", "china_eigencam", False),
+    # round 16 (dev half)
+    ("Filling the segment with the mean colour sends barbell's probability plummeting.", "astronaut_eigencam", False),
+    ("The insertion AUC beats the deletion AUC.", "chelsea", True), ("The deletion AUC beats the insertion AUC.", "chelsea", False),
 ])
 def test_issue_sentences(text: str, name: str, want: bool) -> None:
     got = statuses(text, name)
@@ -394,6 +397,7 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("'mess' narrowly outweighs 'but' (0.32 against 0.21).", True),
     ("Whereas 'but' only joins the clauses, 'total' outweighs it in the explanation.", False),
     ("Whereas 'total' only intensifies, 'mess' outweighs it in the explanation.", True),
+    ("The word that most convinced the model was 'total'.", False), ("The word that most convinced the model was 'mess'.", True),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

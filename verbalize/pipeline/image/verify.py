@@ -93,7 +93,8 @@ _ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|isolat\w+ (?:that|this)
                    r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
 _REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|paint(?:s|ed|ing)? (?:\w+ ){0,4}?over|"
                       r"grey(?:s|ed|ing)? out|gray(?:s|ed|ing)? out|(?:mean|grey|gray|black|blur|noise|zero)"
-                      r"[- ]fill(?:ed|ing|s)?|filled (?:in )?with (?:the )?(?:mean|grey|gray|black|blur|noise)|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet(?!ion\b)\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
+                      r"[- ]fill(?:ed|ing|s)?|fill(?:s|ed|ing)? (?:(?:the|its|this|that) )?(?:\w+ )?(?:in )?with (?:the |a |flat )?(?:mean|grey|gray|black|"
+                      r"blur|noise|average)|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet(?!ion\b)\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
                       r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
 _PRED = re.compile(r"\b(decided|outputs?|returns?|(?:is |are )?most (?:confident|sure|certain)(?: that)? (?:it is|it's|this is|the image shows|of)|(?:reads?|takes?|took|treats?|treated|interprets?|interpreted|views?|viewed|pegs?|pegged|picks?|picked)"
                    r"\b(?=[^.;]{0,40}\bas\b)|chooses?|chose|goes with|went with|opts? for|according to the (?:model|classifier|network)|conclud\w+|settles? on|settled on|verdict|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
@@ -630,13 +631,13 @@ class _Checker:
 
     def auc_order(self, s0: int, s: str) -> None:
         m = re.search(r"\b(deletion|insertion)\b.*?\b(higher|greater|larger|lower|smaller|above|below|beneath|under|over|"
-                      r"exceeds?|exceeding|tops?|trails?)\b(?: than)?\b.*?\b(deletion|insertion)\b", s, re.I)
+                      r"exceeds?|exceeding|tops?|trails?|beats?|outperforms?)\b(?: than)?\b.*?\b(deletion|insertion)\b", s, re.I)
         if m is None or m.group(1).lower() == m.group(3).lower():
             return
         a = self.f.deletion_auc if m.group(1).lower() == "deletion" else self.f.insertion_auc
         b = self.f.insertion_auc if m.group(1).lower() == "deletion" else self.f.deletion_auc
         ok = a > b if m.group(2).lower() in ("higher", "greater", "larger", "above", "over", "exceed", "exceeds", "exceeding",
-                                               "top", "tops") else a < b
+                                               "top", "tops", "beat", "beats", "outperform", "outperforms") else a < b
         self.add(s0 + m.start(2), s0 + m.end(2), "auc", ok,
                  f"deletion AUC {self.f.deletion_auc:.4g}, insertion AUC {self.f.insertion_auc:.4g}",
                  subject=f"{m.group(1).lower()} AUC", fact=f"deletion_auc = {self.f.deletion_auc:.4g}; "

@@ -140,6 +140,7 @@ FRAMES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kin
     ("top", rf"\b(?:mostly|mainly|largely|chiefly|primarily|principally) (?:hinge[sd]?|rel(?:ies|ied|y)|depend(?:s|ed)?|rest(?:s|ed)?|"
             rf"focus(?:es|ed)?|lean(?:s|ed)?|turn(?:s|ed)?)\s+on\s+{PAT_X}"),
     ("top", rf"\b(?:mostly|mainly|largely|chiefly|primarily|principally) (?:because of|due to|thanks to|on account of)\s+{PAT_X}"),
+    ("top", rf"\b(?:word|token|term) that (?:most|best) \w+\b[^.;]{{0,30}}?\b(?:is|was)\s+{PAT_X}"),
     ("top", rf"\bwhat (?:really |most |actually |finally )?(?:tipped|swayed|decided|drove|moved|convinced|pushed|triggered) "
             rf"(?:the (?:model|classifier|prediction|decision|scales|balance))?[^.;,]{{0,20}}?\b(?:was|is)\s+{PAT_X}"),
     ("top", rf"{PAT_X}{PAT_NOUN}\s+(?:clearly |completely |simply )?dominates (?:the )?(?:prediction|decision|attribution|ranking|"
