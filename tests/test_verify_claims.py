@@ -127,6 +127,14 @@ def statuses(text: str, name: str = "chelsea") -> list[str]:
     # round 16 (dev half)
     ("Filling the segment with the mean colour sends barbell's probability plummeting.", "astronaut_eigencam", False),
     ("The insertion AUC beats the deletion AUC.", "chelsea", True), ("The deletion AUC beats the insertion AUC.", "chelsea", False),
+    # hand-written true probes in everyday voices (after round 16): 'take the cat away', a share's own part of the
+    # sentence ('… on the person and a third on the surroundings', '…, not on the surroundings'), 'behind it'
+    ("Take the cat away and the score for Egyptian cat drops to practically zero.", "chelsea", True),
+    ("Most of the heat (about 80%) lands on the cat, not on the surroundings.", "chelsea", True),
+    ("Most of the heat (about 60%) lands on the cat, not on the surroundings.", "chelsea", False),
+    ("Roughly two thirds of the saliency is on the person and a third on the surroundings.", "grace_hopper", True),
+    ("Roughly a third of the saliency is on the person and two thirds on the surroundings.", "grace_hopper", False),
+    ("The model is clearly looking at the cat itself rather than at the blanket behind it.", "chelsea", True),
 ])
 def test_issue_sentences(text: str, name: str, want: bool) -> None:
     got = statuses(text, name)

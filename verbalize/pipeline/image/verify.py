@@ -91,7 +91,7 @@ _ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|isolat\w+ (?:that|this)
                    r"keep(?:s|ing)? (?:only |just )?(?:the|its)\b(?=[^.;]{0,40}\b(?:blurr?\w*|mask\w*|remov\w*|hid\w*|grey\w*|gray\w*)\s+"
                    r"(?:the )?(?:rest|background|remainder|everything else))|isolat\w+ (?:the|its)\b|nothing (?:but|except)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
                    r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
-_REMOVED = re.compile(r"\b(?:remov\w*|without|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|paint(?:s|ed|ing)? (?:\w+ ){0,4}?over|"
+_REMOVED = re.compile(r"\b(?:remov\w*|without|tak(?:e|es|ing|en|e) (?:the |its |this |that )?\w+ away|take away|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|paint(?:s|ed|ing)? (?:\w+ ){0,4}?over|"
                       r"grey(?:s|ed|ing)? out|gray(?:s|ed|ing)? out|(?:mean|grey|gray|black|blur|noise|zero)"
                       r"[- ]fill(?:ed|ing|s)?|fill(?:s|ed|ing)? (?:(?:the|its|this|that) )?(?:\w+ )?(?:in )?with (?:the |a |flat )?(?:mean|grey|gray|black|"
                       r"blur|noise|average)|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet(?!ion\b)\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
@@ -104,7 +104,7 @@ _RUNNER = re.compile(r"\b(runner-up|runner up|second(?: choice| most likely| gue
                      r"next best)\b", re.I)
 _POSSIBLE = re.compile(r"\b(?:might|could|may)(?: also)? be\b|\balternatives?\b|\bother candidates?\b|"
                        r"\b(?:also )?consider(?:s|ed)?\b|\bruns? (?:second|third)\b", re.I)
-_BACKGROUND = re.compile(r"\b(background|surroundings|backdrop|scenery|sky|surrounding (?!the\b|it\b|them\b)\w+|(?<=\w )around (?:it|them))\b",
+_BACKGROUND = re.compile(r"\b(background|surroundings|backdrop|scenery|sky|surrounding (?!the\b|it\b|them\b)\w+|(?<=\w )(?:around|behind) (?:it|them))\b",
                          re.I)
 _OUTSIDE = re.compile(r"\b(background|surroundings|backdrop|outside (?:of )?(?:the|its|this) \w+)\b", re.I)
 _OBJECT_DRIVES = re.compile(r"\b(?:driven|dominated|carried) (?:mostly |mainly |largely )?by|\b(?:rel(?:ies|y|ied|ying)|rests?|"
@@ -179,6 +179,15 @@ _LITTLE_SALIENT = re.compile(r"\b(?:almost|nearly|next to|virtually|practically)
 _GETS_NOTHING = re.compile(r"\s+(?:\w+\s+){0,2}?(?:contribut\w+|gets?|getting|receiv\w+|holds?|has|sees?|shows?)\s+(?:almost |nearly |"
                            r"next to |virtually |practically |essentially )?(?:nothing|none|no\b|little|hardly any|barely any)", re.I)
 """A place followed by what it gets: "the top row contributing almost nothing", "the top row gets none"."""
+
+
+def _own_part(s: str, a: int, b: int) -> str:
+    """The part of a sentence a share belongs to: between commas, semicolons, brackets' ends and 'and / but / while / not'
+    ("two thirds of the saliency is on the person and a third on the surroundings": two parts)."""
+    bounds = r"[,;]|\s(?:and|but|while|whereas|not)\s"
+    left = max([0, *(m.end() for m in re.finditer(bounds, s[:a], re.I))])
+    right = next((b + m.start() for m in re.finditer(bounds, s[b:], re.I)), len(s))
+    return s[left:right]
 
 
 def _stretch(s: str, a: int, b: int) -> str:
@@ -420,13 +429,13 @@ class _Checker:
                          f"saliency; {q.tolerance()}" + ("; negated" if negated else ""),
                          subject=loc.group(1), fact=f"saliency share in the {loc.group(1)} = {share:.4g}")
                 return
-            if _OUTSIDE.search(clause):
+            if _OUTSIDE.search(_own_part(s, q.start, q.end)):
                 self._complement(start, end, "saliency_share", q, "saliency_in_segment", "the background", negated)
             else:
                 self._check(start, end, "saliency_share", q, "saliency_in_segment", "the object", negated)
             return
         if _AREA.search(ctx) and not re.search(r"\bprobab|confiden|sure\b", ctx, re.I):
-            if _OUTSIDE.search(clause):
+            if _OUTSIDE.search(_own_part(s, q.start, q.end)):
                 self._complement(start, end, "area", q, "segment_area", "the background", negated)
             else:
                 self._check(start, end, "area", q, "segment_area", "the object", negated)
