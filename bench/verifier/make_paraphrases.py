@@ -865,6 +865,7 @@ def main() -> None:
     import round14  # round 14: assistants of different sizes, Feldhus-style verbalizations, open VLMs; blind writers
     import round15  # round 15: image-heavy (assistants, facts side by side) and text side by side; blind writers
     import round16  # round 16: five everyday voices, text and image; blind writers
+    import round17  # round 17: report and dashboard prose, text and image; blind writers
 
     hand_items = [("image", *h) for h in hand.IMAGE] + [("text", *h) for h in hand.TEXT]
     records = []
@@ -892,6 +893,7 @@ def main() -> None:
     records += [dict(r, round=14) for r in round14.generate(seen)]  # round 14: after round 13's held-out run
     records += [dict(r, round=15) for r in round15.generate(seen)]  # round 15: after round 14's held-out run
     records += [dict(r, round=16) for r in round16.generate(seen)]  # round 16: after round 15's held-out run
+    records += [dict(r, round=17) for r in round17.generate(seen)]  # round 17: after round 16's held-out run
 
     counters: Counter[str] = Counter()
     for r in records:
