@@ -89,7 +89,7 @@ HAND = [
     ("text", "delivery_damaged", "rank_word", T, 'rank("damaged", 2)', "only disappointed 0.1511 beats damaged 0.1085",
      "The runner-up token is \"damaged\"."),
     ("text", "delivery_damaged", "rank_word", F, 'rank("very", 2)', "very 0.0012 is below disappointed and damaged",
-     "The second most important word is \"very\" here."),
+     "The second most important word is \"very\" in this review."),
     ("text", "food_service", "rank_word", T, 'rank("but", 2)', "only mess 0.3235 beats but 0.2147",
      "Methods line: occlusion removes one token at a time, and by that measure `but` is the second most important word."),
     ("text", "food_service", "rank_word", F, 'rank("not", 2)', "not -0.1492 is below mess, but and total",
