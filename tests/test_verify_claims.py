@@ -135,6 +135,7 @@ def statuses(text: str, name: str = "chelsea") -> list[str]:
     ("Roughly two thirds of the saliency is on the person and a third on the surroundings.", "grace_hopper", True),
     ("Roughly a third of the saliency is on the person and two thirds on the surroundings.", "grace_hopper", False),
     ("The model is clearly looking at the cat itself rather than at the blanket behind it.", "chelsea", True),
+    ("Per the masking test, the segment alone gets military uniform 2.9%.", "grace_hopper", True),  # a method, not a removal
 ])
 def test_issue_sentences(text: str, name: str, want: bool) -> None:
     got = statuses(text, name)
@@ -406,6 +407,8 @@ def test_public_verify_text_attribution_reads_unquoted_words() -> None:
     ("Whereas 'but' only joins the clauses, 'total' outweighs it in the explanation.", False),
     ("Whereas 'total' only intensifies, 'mess' outweighs it in the explanation.", True),
     ("The word that most convinced the model was 'total'.", False), ("The word that most convinced the model was 'mess'.", True),
+    ("Finding for the product team: **total** is the most important token behind the negative prediction.", False),
+    ("Compared with the previous review, 'total' now outweighs 'mess' in the explanation.", False),
 ])
 def test_text_statements_about_bare_and_quoted_words(text: str, want: bool) -> None:
     src = json.loads((BENCH / "attributions/food_service.json").read_text())

@@ -94,7 +94,7 @@ _ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|isolat\w+ (?:that|this)
 _REMOVED = re.compile(r"\b(?:remov\w*|without|tak(?:e|es|ing|en|e) (?:the |its |this |that )?\w+ away|take away|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|paint(?:s|ed|ing)? (?:\w+ ){0,4}?over|"
                       r"grey(?:s|ed|ing)? out|gray(?:s|ed|ing)? out|(?:mean|grey|gray|black|blur|noise|zero)"
                       r"[- ]fill(?:ed|ing|s)?|fill(?:s|ed|ing)? (?:(?:the|its|this|that) )?(?:\w+ )?(?:in )?with (?:the |a |flat )?(?:mean|grey|gray|black|"
-                      r"blur|noise|average)|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet(?!ion\b)\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?: out)?|blurr?(?:ed|ing)?"
+                      r"blur|noise|average)|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet(?!ion\b)\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?! (?:test|experiment|analysis|check|study|procedure|method))(?: out)?|blurr?(?:ed|ing)?"
                       r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
 _PRED = re.compile(r"\b(decided|outputs?|returns?|(?:is |are )?most (?:confident|sure|certain)(?: that)? (?:it is|it's|this is|the image shows|of)|(?:reads?|takes?|took|treats?|treated|interprets?|interpreted|views?|viewed|pegs?|pegged|picks?|picked)"
                    r"\b(?=[^.;]{0,40}\bas\b)|chooses?|chose|goes with|went with|opts? for|according to the (?:model|classifier|network)|conclud\w+|settles? on|settled on|verdict|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"

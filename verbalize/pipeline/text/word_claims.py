@@ -139,6 +139,8 @@ def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str
             continue  # a sentence that quotes the words it is about elsewhere: a bare word in it is no claim's subject
         if x.casefold() in ("the", "a", "an", "this") and re.match(r"\s+(?:word|token)\b", text[m.end("x"):], re.I):
             continue  # "The word ranked second is X": the article is no claim's subject
+        if "y" in m.re.groupindex and m.group("y") and m.group("y").casefold() in ("the", "a", "an", "this", "that", "its"):
+            continue  # "the most important token behind the negative prediction": no word is set aside
         if x.casefold() in CONNECTIVES:
             continue  # "'first' is a position word and carries no weight": a bare connective is the grammar, not X
         xs = scores_of(att, x)

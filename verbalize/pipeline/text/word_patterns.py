@@ -34,7 +34,7 @@ _SMALL = r"(?:lowest|smallest|weakest|least)"
 _QX = r"(?:\*\*|[\"'“‘»`])(?P<x>[^\s\"'“”‘’»«`,.;:!?()*]+)(?:\*\*|[\"'”’«`])"
 """A quoted or bold word (a frame that reaches far for its verb must not take any bare word for X)."""
 _DEGREE = (r"(?:clearly|far|easily|much|slightly|comfortably|also|still|narrowly|significantly|substantially|considerably|"
-           r"greatly|marginally|well|just|decisively|handily|actually|really|indeed|in fact|even|still)")
+           r"greatly|marginally|well|just|decisively|handily|actually|really|indeed|in fact|even|still|now|also|again)")
 """An adverb between a word and its comparison verb ("X clearly outweighs Y")."""
 _WHERE = r"(?:\s+(?:in|of|for|according to|from|across|among|within|by)\b[^,.;:!?\"'“”‘’*`]{0,40}?|\s+(?:here|overall|so far))?"
 """Where a rank holds, between the rank and its copula ("the least important token according to the attribution is X")."""
