@@ -87,15 +87,15 @@ _AREA = re.compile(r"\b(covers?|covering|fills?|filling|occup\w+|takes? up|area|
                    r"frame|photo)\b", re.I)
 _PROBABILITY = re.compile(r"\b(probab\w*|confiden\w*|sure|certain|likely|chance|predict\w*|gets?|gives?|yields?|"
                           r"receives?|scores?|assigns?|keeps?|leaves?)\b", re.I)
-_ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|isolat\w+ (?:that|this)\b|(?:segment|object|mask|region)[- ]only\b|isolated\b|in isolation\b|"
-                   r"keep(?:s|ing)? (?:only |just )?(?:the|its)\b(?=[^.;]{0,40}\b(?:blurr?\w*|mask\w*|remov\w*|hid\w*|grey\w*|gray\w*)\s+"
-                   r"(?:the )?(?:rest|background|remainder|everything else))|isolat\w+ (?:the|its)\b|nothing (?:but|except)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
+_ONLY = re.compile(r"\b(?:only (?:the|its|this|that|a)\b|isolat\w+ (?:the|its|that|this)\b|(?:segment|object|mask|region)[- ]only\b|"
+                   r"isolated\b|keep(?:s|ing)? (?:only |just )?(?:the|its)\b(?=[^.;]{0,40}\b(?:blurr?\w*|mask\w*|remov\w*|hid\w*|grey\w*|"
+                   r"gray\w*)\s+(?:the )?(?:rest|background|remainder|everything else))|nothing (?:but|except)\b|crop(?:s|ped|ping)? (?:the image |the picture )?(?:down )?to (?:the|its)\b|just (?:the|its)\b|alone\b|on (?:its|their) own|by itself|"
                    r"in isolation|everything (?:but|except|else)\b|all but\b)", re.I)
-_REMOVED = re.compile(r"\b(?:remov\w*|without|tak(?:e|es|ing|en|e) (?:the |its |this |that )?\w+ away|take away|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|paint(?:s|ed|ing)? (?:\w+ ){0,4}?over|"
+_REMOVED = re.compile(r"\b(?:remov\w*|without|tak(?:e|es|ing|en) (?:the |its |this |that )?\w+ away|take away|replac(?:e|es|ed|ing)|blank(?:s|ed|ing)? out|paint(?:s|ed|ing)? (?:\w+ ){0,4}?over|"
                       r"grey(?:s|ed|ing)? out|gray(?:s|ed|ing)? out|(?:mean|grey|gray|black|blur|noise|zero)"
                       r"[- ]fill(?:ed|ing|s)?|fill(?:s|ed|ing)? (?:(?:the|its|this|that) )?(?:\w+ )?(?:in )?with (?:the |a |flat )?(?:mean|grey|gray|black|"
-                      r"blur|noise|average)|tak(?:e|es|ing|en) (?:the object|it|the segment) away|delet(?!ion\b)\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?! (?:test|experiment|analysis|check|study|procedure|method))(?: out)?|blurr?(?:ed|ing)?"
-                      r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out|grey(?:ed)? out|gray(?:ed)? out)\b", re.I)
+                      r"blur|noise|average)|delet(?!ion\b)\w*|hid(?:e|es|den|ing)|mask(?:ed|ing)?(?! (?:test|experiment|analysis|check|study|procedure|method))(?: out)?|blurr?(?:ed|ing)?"
+                      r"(?: out)?|covered|covering|eras\w+|taken away|occlud\w*|cut out)\b", re.I)
 _PRED = re.compile(r"\b(decided|outputs?|returns?|(?:is |are )?most (?:confident|sure|certain)(?: that)? (?:it is|it's|this is|the image shows|of)|(?:reads?|takes?|took|treats?|treated|interprets?|interpreted|views?|viewed|pegs?|pegged|picks?|picked)"
                    r"\b(?=[^.;]{0,40}\bas\b)|chooses?|chose|goes with|went with|opts? for|according to the (?:model|classifier|network)|conclud\w+|settles? on|settled on|verdict|(?:most likely|probably) shows|predict(?:s|ed|ion)?|classif(?:ies|ied|y|ication)|top (?:guess|class|prediction|choice|label|"
                    r"answer)|best guess|answer|thinks?|labels?|labelled|decides?|comes? out on top|identif\w+|"
@@ -107,10 +107,9 @@ _POSSIBLE = re.compile(r"\b(?:might|could|may)(?: also)? be\b|\balternatives?\b|
 _BACKGROUND = re.compile(r"\b(background|surroundings|backdrop|scenery|sky|surrounding (?!the\b|it\b|them\b)\w+|(?<=\w )(?:around|behind) (?:it|them))\b",
                          re.I)
 _OUTSIDE = re.compile(r"\b(background|surroundings|backdrop|outside (?:of )?(?:the|its|this) \w+)\b", re.I)
-_OBJECT_DRIVES = re.compile(r"\b(?:driven|dominated|carried) (?:mostly |mainly |largely )?by|\b(?:rel(?:ies|y|ied|ying)|rests?|"
-                            r"depends?|focus(?:es|ed)?|concentrates?) (?:mostly |mainly |largely )?on|\bcomes? (?:mostly |mainly )?"
-                            r"from", re.I)
-_OBJECT_DRIVES = re.compile(r"(?:" + _OBJECT_DRIVES.pattern + r")\s+(?:the\s+)?(?:segmented\s+)?(?P<o>object|segment|foreground|mask)\b", re.I)
+_OBJECT_DRIVES = re.compile(r"(?:\b(?:driven|dominated|carried) (?:mostly |mainly |largely )?by|\b(?:rel(?:ies|y|ied|ying)|rests?|"
+                            r"depends?|focus(?:es|ed)?|concentrates?) (?:mostly |mainly |largely )?on|\bcomes? (?:mostly |mainly )?from)"
+                            r"\s+(?:the\s+)?(?:segmented\s+)?(?P<o>object|segment|foreground|mask)\b", re.I)
 """What drives the prediction, when a sentence names only the object: "is not driven by the segmented object"."""
 _VERSUS = re.compile(r"\b(rather than|more than|than|instead of|edges? out|outweighs?|beats?|dominates?|wins? over|trumps?)\b"
                      r"(?!\s+(?:half|a third|a quarter|a fifth|a tenth|two-thirds|three quarters|\d|one|two|three|four|five|ten|"
@@ -181,19 +180,15 @@ _GETS_NOTHING = re.compile(r"\s+(?:\w+\s+){0,2}?(?:contribut\w+|gets?|getting|re
 """A place followed by what it gets: "the top row contributing almost nothing", "the top row gets none"."""
 
 
-def _own_part(s: str, a: int, b: int) -> str:
-    """The part of a sentence a share belongs to: between commas, semicolons, brackets' ends and 'and / but / while / not'
-    ("two thirds of the saliency is on the person and a third on the surroundings": two parts)."""
-    bounds = r"[,;]|\s(?:and|but|while|whereas|not)\s"
-    left = max([0, *(m.end() for m in re.finditer(bounds, s[:a], re.I))])
-    right = next((b + m.start() for m in re.finditer(bounds, s[b:], re.I)), len(s))
-    return s[left:right]
+_COMMAS = re.compile(r"[,;]")
+_PARTS = re.compile(r"[,;]|\s(?:and|but|while|whereas|not)\s", re.I)
 
 
-def _stretch(s: str, a: int, b: int) -> str:
-    """The stretch of a sentence between the commas or semicolons around s[a:b]."""
-    left = max([0, *(m.end() for m in re.finditer(r"[,;]", s[:a]))])
-    right = next((b + m.start() for m in re.finditer(r"[,;]", s[b:])), len(s))
+def _part(s: str, a: int, b: int, bounds: re.Pattern[str] = _COMMAS) -> str:
+    """The part of a sentence around s[a:b] between two `bounds` (commas and semicolons; with `_PARTS` also 'and / but /
+    while / not': "two thirds of the saliency is on the person and a third on the surroundings" has two parts)."""
+    left = max([0, *(m.end() for m in bounds.finditer(s[:a]))])
+    right = next((b + m.start() for m in bounds.finditer(s[b:])), len(s))
     return s[left:right]
 
 
@@ -429,13 +424,13 @@ class _Checker:
                          f"saliency; {q.tolerance()}" + ("; negated" if negated else ""),
                          subject=loc.group(1), fact=f"saliency share in the {loc.group(1)} = {share:.4g}")
                 return
-            if _OUTSIDE.search(_own_part(s, q.start, q.end)):
+            if _OUTSIDE.search(_part(s, q.start, q.end, _PARTS)):
                 self._complement(start, end, "saliency_share", q, "saliency_in_segment", "the background", negated)
             else:
                 self._check(start, end, "saliency_share", q, "saliency_in_segment", "the object", negated)
             return
         if _AREA.search(ctx) and not re.search(r"\bprobab|confiden|sure\b", ctx, re.I):
-            if _OUTSIDE.search(_own_part(s, q.start, q.end)):
+            if _OUTSIDE.search(_part(s, q.start, q.end, _PARTS)):
                 self._complement(start, end, "area", q, "segment_area", "the background", negated)
             else:
                 self._check(start, end, "area", q, "segment_area", "the object", negated)
@@ -476,11 +471,7 @@ class _Checker:
             return None
         # the class named as the kept or removed object ("only the cup", "without the cup", "the cup alone",
         # "the cup is masked") is the object, not the subject of the number
-        objects = {m.start for m in mentions if re.search(
-            r"(?:only|just|without|remov\w+|mask\w*(?: out)?|blurr\w*(?: out)?|hid\w+|delet\w+|cover\w*|isolat\w+|keep\w*|"
-            r"kept|crop\w*(?: to)?|blank\w*(?: out)?)"
-            r"\s+(?:the|its|this|that)\s*(?:\w+\s+)?$", s[max(0, m.start - 30): m.start], re.I)
-            or re.match(r"\s+(?:alone|on its own|by itself|is (?:masked|removed|blurred|hidden|covered|kept))", s[m.end:], re.I)}
+        objects = {m.start for m in mentions if _is_object(s, m)}
         # a number in brackets right after a class is that class's ("trails espresso (0.86)"); other numbers are not
         bracketed = {m.start: m for m in mentions if re.match(r"\s*\(\s*(?:p\s*=\s*)?[-+]?\d", s[m.end:])}
         for m in bracketed.values():
@@ -604,7 +595,7 @@ class _Checker:
             cells = _places(s, m)
             share = sum(self.f.saliency_grid[r][c] for r, c in cells)
             neg = self._negated(s, 0, m.start())
-            stretch = _stretch(s, m.start(), m.end())  # the words of this place's own clause
+            stretch = _part(s, m.start(), m.end())  # the words of this place's own clause
             if (_LITTLE_SALIENT.search(stretch) or _GETS_NOTHING.match(s, m.end())) and not _LEAST_SALIENT.search(s):
                 even = len(cells) / 9
                 self.add(s0 + m.start(), s0 + m.end(), "location", (share < even / 2) != neg,
