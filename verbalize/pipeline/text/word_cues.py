@@ -24,7 +24,9 @@ def _any(*phrases: str) -> str:
 _NOT_SUPERLATIVE = "|".join(sorted(NOT_SUPERLATIVE))
 _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind, p in [
     ("second", _any(r"second(?!\s+(?:half|clause|sentence|part|line|paragraph|time|look|thought|glance|film|movie|"
-                    r"(?:word|token|term) (?:of|in) the (?:review|text|sentence)))", r"2nd", r"ranks? #2", r"rank(?:ed)? (?:#|no\. ?|number )?2", r"runner[- ]up", r"number[- ]two", r"no\. ?2", r"#2", "silver", "one (?:rung|step|notch|place) "
+                    r"(?:word|token|term) (?:of|in) the (?:review|text|sentence)))", r"2nd", r"ranks? #2",
+                    r"rank(?:ed)? (?:#|no\. ?|number )?2", r"runner[- ]up", r"number[- ]two", r"no\. ?2", "silver",
+                    "one (?:rung|step|notch|place) "
                     "(?:below|beneath|under|behind|down from) the top",
                     r"next[- ](?:most|in line|in importance|strongest|biggest|highest|heaviest|largest)", "trails? only",
                     "only (?:surpassed|outranked|beaten|topped|exceeded|outdone|eclipsed|bested|outscored) by",
@@ -37,7 +39,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
                    rf"most (?:{'|'.join(sorted(LOW_IMPORTANCE))})",
                    "(?:trails?|trailing|behind|below) (?:all|every|everything|the (?:rest|pack|field|others))")),
     ("none", _any(r"no (?:real )?(?:bearing|effect|influence|impact|role|part|weight|attribution|importance|say|"
-                  r"contribution|sway|pull|signal|relevance)", "nothing(?! (?:more|else|less|but|short))", "zero", r"ignor\w+", r"disregard\w*", r"overlook\w*",
+                  r"contribution|sway|pull|signal|relevance)", "nothing(?! (?:more|else|less|but|short))", "zero", r"ignor\w+",
+                  r"disregard\w*", r"overlook\w*",
                   "irrelevant", "neutral", "inert", "no (?:real )?difference", "zero weight", "(?:exactly |just )?(?:where|as) it was",
                   "intact", "unmoved", "indifferent", "null", "dead weight", "unchanged", "untouched", "unaffected",
                   r"(?:not|\w*n't) (?:use|used|matter|count|register|factor|move the needle|make a difference|affect|influence|change|alter|"
@@ -45,24 +48,28 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [(kind, re.compile(p, re.I)) for kind
                   r"no (?:attention|credit|heed|notice|weight at all)")),
     ("minor", _any("barely", "hardly", "scarcely", "tiny", "teeny", "minuscule", "negligible")),
     ("top", _any("most", r"ranks? #1", r"rank(?:ed)? (?:#|no\. ?|number )?1", r"top-1",
-                 "(?<!a )(?<!an )(?:key|main|primary|chief|dominant) (?:driver|factor|feature|contributor|signal)(?=s?:)", r"tops?", "topping", "topped", "highest", "largest", "greatest", "biggest", "strongest", "heaviest",
+                 "(?<!a )(?<!an )(?:key|main|primary|chief|dominant) (?:driver|factor|feature|contributor|signal)(?=s?:)",
+                 r"tops?", "topping", "topped", "highest", "largest", "greatest", "biggest", "strongest", "heaviest",
                  "dominant", r"dominat\w+", "first", r"(?:leads?|leading)(?! to\b)", "leader", "heads", r"number[- ]one",
-                 r"no\. ?1", "#1", "foremost", "pride of place", "(?:at )?the head of",
+                 r"no\. ?1", "foremost", "pride of place", "(?:at )?the head of",
                  "the (?:decisive|pivotal|deciding|determining|key|main|central|principal)", r"chief(?:ly)?", r"primar(?:y|ily)",
                  r"principal(?:ly)?", r"predominant(?:ly)?", "above all", "above (?:everything|anything|all) else", "hardest",
                  r"edges? out", "(?:ahead of|above|outranks|outweighs|beats|eclipses|dwarfs|overshadows) (?:all|every|everything|"
                  "the (?:rest|pack|field|others))", r"front-?runner",
                  "the (?:star|linchpin|lynchpin|cornerstone|centre ?piece|center ?piece|mainstay|anchor)", "heavy lifting",
                  "lion's share", "paramount", "head and shoulders", "the crux", "driving force", "prime", "carries the day",
-                 "calls the shots", "the backbone", "the heart of", rf"(?!(?:{_NOT_SUPERLATIVE})\b)\w{{3,}}est") + r"|(?<![\w#])#\s?1\b"),
-    ("weak_pos", _any(r"weak(?:ly|er|est|ish)?", "small", r"slight\w*", "minor", r"modest(?:ly)?", r"marginal\w*", "a little", "little",
+                 "calls the shots", "the backbone", "the heart of", rf"(?!(?:{_NOT_SUPERLATIVE})\b)\w{{3,}}est")
+            + r"|(?<![\w#])#\s?1\b"),
+    ("weak_pos", _any(r"weak(?:ly|er|est|ish)?", "small", r"slight\w*", "minor", r"modest(?:ly)?", r"marginal\w*", "a little",
+                      "little",
                       r"mild\w*", "faint", "limited", "low", "a bit", "somewhat",
                       "an? (?:sliver|touch|hint|tad|trace|smidgen|modicum|whisper)", "slender", "slim", "gentle", "meagre",
                       "meager", "scant")),
     ("some", _any("noticeable", "appreciable", "measurable", "meaningful", r"real (?:effect|impact|influence|weight)",
                   r"non-?zero", r"some (?:effect|influence|impact|weight|role)")),
-    ("strong_pos", _any(r"strong\w*", "large", "major", r"substantial\w*", r"heav\w+", "high", "a lot of", r"hard(?! to\b)", "big",
-                        r"powerful(?:ly)?", r"significant\w*", "sizeable", "sizable", "pronounced", r"considerabl\w+", r"firm\w*", "hefty",
+    ("strong_pos", _any(r"strong\w*", "large", "major", r"substantial\w*", r"heav\w+", "high", "a lot of", r"hard(?! to\b)",
+                        "big", r"powerful(?:ly)?", r"significant\w*", "sizeable", "sizable", "pronounced", r"considerabl\w+",
+                        r"firm\w*", "hefty",
                         r"forceful\w*", "heavyweight", "potent", "weighty", "robust", "outsized",
                         r"marked(?:ly)?", r"dramatic\w*", r"massive\w*", r"huge(?:ly)?", r"enormous(?:ly)?", "highly",
                         "a great deal", "packs? a punch", "crucial", r"critical(?:ly)?", "vital",
@@ -140,12 +147,10 @@ def _with_leading_clause(text: str, clauses: list[tuple[int, int]]) -> list[tupl
 def _set_aside(text: str, c0: int, c1: int, att: Attribution) -> list[tuple[int, int]]:
     """The spans of the words a clause sets aside or ranks its subject below: they are no subject of its claim,
     and a top cue then means a second place."""
-    found = []
-    for pattern in (_SET_ASIDE, _RANKED_BELOW):
-        for m in ([pattern.match(text, c0, c1)] if pattern is _SET_ASIDE else pattern.finditer(text, c0, c1)):
-            if m and m.group("w").casefold() not in _GRAMMAR and scores_of(att, m.group("w")):
-                found.append((m.start("w"), m.end("w")))
-    return sorted(set(found))
+    leading = _SET_ASIDE.match(text, c0, c1)
+    matches = [*([leading] if leading else []), *_RANKED_BELOW.finditer(text, c0, c1)]
+    return sorted({(m.start("w"), m.end("w")) for m in matches
+                   if m.group("w").casefold() not in _GRAMMAR and scores_of(att, m.group("w"))})
 
 
 _NEGATIVE_SCORE = re.compile(r"\bnegative (?:score|attribution|weight|value|contribution|sign)\b", re.I)
