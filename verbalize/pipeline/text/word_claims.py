@@ -4,9 +4,10 @@ negative"), strength in words ("a strong positive score", "no influence"), a sco
 word, and a probability bound to the label named with it.
 
 LLMs write these in many shapes, so each statement is a small family of patterns around the word it
-is about (`word_patterns`), with a cue-word fallback for unseen phrasings (`word_cues`); a list of cited words ("'food', 'service' and 'plot' hardly matter") puts each member in
-the list's place in turn. The rules and thresholds: bench/verifier/README.md, "Text (token
-attributions)". A pattern that finds no token of the text for its word gives no claim.
+is about (`word_patterns`), with a cue-word fallback for unseen phrasings (`word_cues`); a list of cited
+words ("'food', 'service' and 'plot' hardly matter") puts each member in the list's place in turn. The
+rules and thresholds: `word_rules` and bench/verifier/README.md, "Text (token attributions)". A pattern
+that finds no token of the text for its word gives no claim.
 """
 
 from __future__ import annotations
