@@ -266,6 +266,10 @@ def _what_number(s: str, q: Quantity, c0: int) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+_BRACKET = r"\s*\(\s*(?:p\s*=\s*)?"
+"""What stands between a class and the number in brackets after it: "espresso (0.86)", "cat (p = 0.80)"."""
+
+
 def _is_object(sentence: str, m: _Mention) -> bool:
     """Whether a class mention names the kept or removed object ("when only the cup is kept"), not a prediction."""
     return bool(re.search(r"(?:only|just|without|remov\w+|mask\w*(?: out)?|blurr\w*(?: out)?|hid\w+|delet\w+|cover\w*|isolat\w+|"
@@ -473,10 +477,9 @@ class _Checker:
         # "the cup is masked") is the object, not the subject of the number
         objects = {m.start for m in mentions if _is_object(s, m)}
         # a number in brackets right after a class is that class's ("trails espresso (0.86)"); other numbers are not
-        bracketed = {m.start: m for m in mentions if re.match(r"\s*\(\s*(?:p\s*=\s*)?[-+]?\d", s[m.end:])}
+        bracketed = {m.start: m for m in mentions if re.match(_BRACKET + r"[-+]?\d", s[m.end:])}
         for m in bracketed.values():
-            if m.end <= q.start <= m.end + 12 and s[m.end: q.start].strip() in ("(", "(p =", "(p=") or \
-                    re.fullmatch(r"\s*\(\s*(?:p\s*=\s*)?", s[m.end: q.start]):
+            if re.fullmatch(_BRACKET, s[m.end: q.start]):
                 return m.name
         candidates = [m for m in mentions if m.start not in objects and m.start not in bracketed]
         if not candidates:

@@ -115,6 +115,15 @@ def _matches(text: str) -> list[tuple[str, re.Match[str]]]:
 _NOT_FIRST = re.compile(r"\b(?:behind|after|apart from|besides|other than|except(?: for)?)\b[^.;!?]*$", re.I)
 
 
+_NO_WORD = ("the", "a", "an", "this", "that", "its")
+"""Determiners a frame's second word can catch ("'terrible' dominates the prediction"): no word is compared or set aside."""
+
+
+def _unquoted(cited: str) -> str:
+    """A quoted, bold or code-marked word without its marks."""
+    return cited.strip("\"'“”‘’»«`*")
+
+
 def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str | None) -> list[Claim]:
     claims: list[Claim] = push_claims(text, att, labels, label) + removal_claims(text, att, labels, label)
     st = Stats(att)
@@ -135,12 +144,12 @@ def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str
         if inside and len(text[inside[0][0]:inside[0][1]].split()) > 1:
             continue  # a word inside a cited phrase ("the adjective great inside 'not great'") is no claim's subject
         if not inside and text[m.start("x") - 1: m.start("x")] not in "\"'“‘»`*" and any(
-                s0 <= a < s1 and not m.start() <= a < m.end() and scores_of(att, text[a:b].strip("\"'“”‘’»«`*"))
+                s0 <= a < s1 and not m.start() <= a < m.end() and scores_of(att, _unquoted(text[a:b]))
                 for a, b in quotes):
             continue  # a sentence that quotes the words it is about elsewhere: a bare word in it is no claim's subject
         if x.casefold() in ("the", "a", "an", "this") and re.match(r"\s+(?:word|token)\b", text[m.end("x"):], re.I):
             continue  # "The word ranked second is X": the article is no claim's subject
-        if "y" in m.re.groupindex and m.group("y") and m.group("y").casefold() in ("the", "a", "an", "this", "that", "its"):
+        if "y" in m.re.groupindex and m.group("y") and m.group("y").casefold() in _NO_WORD:
             continue  # "the most important token behind the negative prediction": no word is set aside
         if x.casefold() in CONNECTIVES:
             continue  # "'first' is a position word and carries no weight": a bare connective is the grammar, not X
@@ -158,11 +167,12 @@ def _frame_claims(text: str, att: Attribution, labels: Sequence[str], label: str
         if kind in ("more", "less"):
             y = m.group("y")
             if y.casefold() in ("it", "them"):  # "Whereas 'but' only joins the clauses, 'terrible' outweighs it"
-                others = [text[a:b] for a, b in quotes if s0 <= a and b <= m.start("x") and scores_of(att, text[a:b].strip("\"'“”‘’»«`*"))]
-                y = others[-1].strip("\"'“”‘’»«`*") if len(others) == 1 else y
+                others = [_unquoted(text[a:b]) for a, b in quotes if s0 <= a and b <= m.start("x")
+                          and scores_of(att, _unquoted(text[a:b]))]
+                y = others[-1] if len(others) == 1 else y
             ys = scores_of(att, y)
-            if not ys or m.group("y").casefold() in ("the", "a", "an", "this", "that", "its", "their"):
-                continue  # "'terrible' dominates the prediction" compares with no word
+            if not ys or m.group("y").casefold() == "their":
+                continue  # "… outweighs their …" compares with no word (the other determiners are skipped above)
             ok = max(xs) > max(ys) if kind == "more" else max(xs) < max(ys)
             rule = f"score({y}) = {max(ys):.4g}"
         elif kind == "strong_to":
